@@ -1,0 +1,109 @@
+"""Execution and log endpoints at Kestra's paths (kestra-api.md §4 and §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from namespaces.selectors import flow_get
+
+from . import selectors, services
+from .models import LogEntry
+from .serializers import ExecutionCreatedSerializer, ExecutionSerializer, LogEntrySerializer
+
+
+class LabelParameterField(serializers.CharField):
+    """A `key:value` query parameter, as Kestra's `labels`."""
+
+    def to_internal_value(self, data: Any) -> tuple[str, str]:
+        text = super().to_internal_value(data)
+        key, separator, value = text.partition(":")
+        if not separator or not key:
+            raise serializers.ValidationError(f"'{text}' is not of the form key:value")
+        return key, value
+
+
+class ExecutionCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class FilterSerializer(serializers.Serializer):
+        labels = serializers.ListField(child=LabelParameterField(), required=False, default=list)
+        revision = serializers.IntegerField(min_value=1, required=False)
+        wait = serializers.BooleanField(default=False)
+
+        def validate_wait(self, value: bool) -> bool:
+            if value:
+                raise serializers.ValidationError("wait=true is not supported yet; poll GET /executions/{id}")
+            return value
+
+    @extend_schema(
+        operation_id="createExecution",
+        summary="Start an execution of a flow; inputs are the form's fields",
+        parameters=[FilterSerializer],
+        request={"multipart/form-data": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses=ExecutionCreatedSerializer,
+        tags=["Executions"],
+    )
+    def post(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
+        query = self.FilterSerializer(
+            data={**request.query_params.dict(), "labels": request.query_params.getlist("labels")}
+        )
+        query.is_valid(raise_exception=True)
+        flow = flow_get(namespace=namespace, flow_id=flow_id)
+        execution = services.execution_create(
+            flow=flow,
+            inputs={name: request.data.get(name) for name in request.data},
+            labels=query.validated_data["labels"],
+            revision=query.validated_data.get("revision"),
+        )
+        execution = selectors.execution_get(execution_id=execution.id)
+        body = ExecutionSerializer(execution).data
+        body["url"] = request.build_absolute_uri(reverse("admin:executions_execution_change", args=[execution.id]))
+        return Response(body)
+
+
+class ExecutionDetailApi(APIView):
+    @extend_schema(
+        operation_id="getExecution",
+        summary="Get an execution with its task runs, inputs and outputs",
+        responses=ExecutionSerializer,
+        tags=["Executions"],
+    )
+    def get(self, request: Request, execution_id: str, **_: Any) -> Response:
+        return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+
+class LogListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        minLevel = serializers.ChoiceField(choices=LogEntry.LEVELS, required=False)
+        taskId = serializers.CharField(required=False)
+        taskRunId = serializers.CharField(required=False)
+        attempt = serializers.IntegerField(min_value=0, required=False)
+
+    @extend_schema(
+        operation_id="listLogsFromExecution",
+        summary="The log lines of an execution, oldest first",
+        parameters=[FilterSerializer],
+        responses=LogEntrySerializer(many=True),
+        tags=["Logs"],
+    )
+    def get(self, request: Request, execution_id: str, **_: Any) -> Response:
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        logs = selectors.log_list(
+            execution=selectors.execution_get(execution_id=execution_id),
+            min_level=filters.get("minLevel"),
+            task_id=filters.get("taskId"),
+            task_run_id=filters.get("taskRunId"),
+            attempt=filters.get("attempt"),
+        )
+        return Response(LogEntrySerializer(logs, many=True).data)

@@ -1,0 +1,38 @@
+"""Reads of executions and logs, with what their serializers touch prefetched."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from flowhub.exceptions import NotFound
+
+from .models import Execution, LogEntry
+
+
+def execution_get(*, execution_id: str) -> Execution:
+    execution = (
+        Execution.objects.select_related("flow_revision").prefetch_related("task_runs").filter(pk=execution_id).first()
+    )
+    if execution is None:
+        raise NotFound(f"execution '{execution_id}' does not exist")
+    return execution
+
+
+def log_list(
+    *,
+    execution: Execution,
+    min_level: str | None = None,
+    task_id: str | None = None,
+    task_run_id: str | None = None,
+    attempt: int | None = None,
+) -> QuerySet[LogEntry]:
+    logs = LogEntry.objects.filter(execution=execution).select_related("execution").order_by("timestamp", "id")
+    if min_level is not None:
+        logs = logs.filter(level__in=LogEntry.LEVELS[LogEntry.LEVELS.index(min_level) :])
+    if task_id is not None:
+        logs = logs.filter(task_id=task_id)
+    if task_run_id is not None:
+        logs = logs.filter(task_run_id=task_run_id)
+    if attempt is not None:
+        logs = logs.filter(attempt=attempt)
+    return logs

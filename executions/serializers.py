@@ -1,0 +1,109 @@
+"""Kestra's Execution, TaskRun, State and LogEntry JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from flowhub.api.serializers import CompactSerializer
+from flowhub.engine.states import TERMINAL, State
+
+from .models import Execution, LogEntry, TaskRun
+
+
+class HistorySerializer(serializers.Serializer):
+    state = serializers.CharField()
+    date = serializers.CharField()
+
+
+class StateSerializer(CompactSerializer):
+    """`{current, histories, duration, startDate, endDate}`; duration in seconds, as Kestra sends it."""
+
+    current = serializers.CharField(source="state")
+    histories = HistorySerializer(source="state_history", many=True)
+    duration = serializers.SerializerMethodField()
+    startDate = serializers.SerializerMethodField()
+    endDate = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.FloatField())
+    def get_duration(self, row: Execution | TaskRun) -> float:
+        start = row.created_at
+        end = row.ended_at if row.state in TERMINAL and row.ended_at else timezone.now()
+        return round((end - start).total_seconds(), 6)
+
+    @extend_schema_field(serializers.CharField())
+    def get_startDate(self, row: Execution | TaskRun) -> str | None:
+        return row.state_history[0]["date"] if row.state_history else None
+
+    @extend_schema_field(serializers.CharField(required=False))
+    def get_endDate(self, row: Execution | TaskRun) -> str | None:
+        return row.state_history[-1]["date"] if State(row.state) in TERMINAL and row.state_history else None
+
+
+class TaskRunSerializer(CompactSerializer):
+    id = serializers.CharField()
+    executionId = serializers.CharField(source="execution_id")
+    namespace = serializers.CharField(source="execution.namespace")
+    flowId = serializers.CharField(source="execution.flow_id")
+    taskId = serializers.CharField(source="task_id")
+    state = StateSerializer(source="*")
+    outputs = serializers.DictField()
+
+
+class LabelSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    value = serializers.CharField()
+
+
+class MetadataSerializer(serializers.Serializer):
+    attemptNumber = serializers.IntegerField()
+    originalCreatedDate = serializers.DateTimeField()
+
+
+class ExecutionSerializer(CompactSerializer):
+    id = serializers.CharField()
+    namespace = serializers.CharField()
+    flowId = serializers.CharField(source="flow_id")
+    flowRevision = serializers.IntegerField(source="flow_revision.revision")
+    tenantId = serializers.SerializerMethodField()
+    state = StateSerializer(source="*")
+    taskRunList = TaskRunSerializer(source="task_runs.all", many=True)
+    inputs = serializers.DictField()
+    outputs = serializers.DictField()
+    labels = LabelSerializer(many=True)
+    originalId = serializers.CharField(source="id")
+    metadata = serializers.SerializerMethodField()
+    deleted = serializers.SerializerMethodField()
+
+    def get_tenantId(self, execution: Execution) -> str:
+        return "main"
+
+    @extend_schema_field(MetadataSerializer)
+    def get_metadata(self, execution: Execution) -> dict[str, Any]:
+        return MetadataSerializer({"attemptNumber": 1, "originalCreatedDate": execution.created_at}).data
+
+    def get_deleted(self, execution: Execution) -> bool:
+        return False
+
+
+class ExecutionCreatedSerializer(ExecutionSerializer):
+    url = serializers.CharField(help_text="Where a person can look at the execution (the admin).")
+
+
+class LogEntrySerializer(CompactSerializer):
+    namespace = serializers.CharField(source="execution.namespace")
+    flowId = serializers.CharField(source="execution.flow_id")
+    executionId = serializers.CharField(source="execution_id")
+    taskId = serializers.SerializerMethodField()
+    taskRunId = serializers.CharField(source="task_run_id", allow_null=True)
+    attemptNumber = serializers.IntegerField(source="attempt", allow_null=True)
+    timestamp = serializers.DateTimeField()
+    level = serializers.CharField()
+    message = serializers.CharField()
+
+    @extend_schema_field(serializers.CharField(required=False))
+    def get_taskId(self, entry: LogEntry) -> str | None:
+        return entry.task_id or None

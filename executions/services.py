@@ -1,0 +1,206 @@
+"""Executions: creating them, advancing them (the executor step) and running task runs (the worker step).
+
+Each step is a plain function the Celery tasks call and tests call directly. Both steps are
+idempotent: the executor holds the execution's row lock while it plans, and every state change
+is a compare-and-set, so a redelivered message finds its work done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from flowhub.engine import inputs as engine_inputs
+from flowhub.engine import templating
+from flowhub.engine.context import ExecutionInfo, RunContext, variables
+from flowhub.engine.errors import EngineError, ErrorDetail
+from flowhub.engine.ids import new_id
+from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.planner import Snapshot, TaskRunView, plan
+from flowhub.engine.states import TERMINAL, State
+from flowhub.exceptions import Conflict, Invalid
+from flowhub.timestamps import iso_utc
+from namespaces.flows import parsed_revision
+from namespaces.models import Flow
+from namespaces.selectors import flow_revision_get
+
+from .dispatch import enqueue_advance, enqueue_run_task
+from .logsink import BufferedLogSink
+from .models import Execution, TaskRun
+from .transitions import execution_transition, history_entry, task_run_transition
+
+logger = logging.getLogger(__name__)
+
+STALLED_AFTER = timedelta(seconds=30)
+SWEEP_BATCH = 500
+USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
+
+
+def execution_create(
+    *, flow: Flow, inputs: Mapping[str, Any], labels: list[tuple[str, str]], revision: int | None = None
+) -> Execution:
+    """Validate inputs against the flow and store a CREATED execution; the executor takes it from there."""
+    flow_revision = flow_revision_get(flow=flow, revision=revision)
+    parsed = parsed_revision(flow_revision)
+    if parsed.disabled:
+        raise Conflict(f"flow '{flow}' is disabled")
+    resolved = engine_inputs.resolve(parsed.inputs, inputs)
+    execution_id = new_id()
+    now = timezone.now()
+    execution = Execution(
+        id=execution_id,
+        namespace=parsed.namespace,
+        flow_id=parsed.id,
+        flow_revision=flow_revision,
+        state=State.CREATED,
+        state_history=[history_entry(State.CREATED, now)],
+        inputs=resolved,
+        labels=_execution_labels(parsed, labels, execution_id),
+        updated_at=now,
+    )
+    with transaction.atomic():
+        execution.save(force_insert=True)
+        transaction.on_commit(partial(enqueue_advance, execution.id))
+    return execution
+
+
+def _execution_labels(parsed: ParsedFlow, requested: list[tuple[str, str]], execution_id: str) -> list[dict[str, str]]:
+    forbidden = [
+        ErrorDetail("labels", f"system labels can only be set by flowhub itself, offending label: {key}={value}")
+        for key, value in requested
+        if key.startswith("system.") and key not in USER_SYSTEM_LABELS
+    ]
+    if forbidden:
+        raise Invalid("invalid labels", forbidden)
+    labels = {**parsed.labels, **dict(requested)}
+    labels.setdefault("system.correlationId", execution_id)
+    return [{"key": key, "value": value} for key, value in labels.items()]
+
+
+def execution_advance(*, execution_id: str) -> None:
+    """The executor step: under the execution's row lock, plan the next step and apply it."""
+    with transaction.atomic():
+        execution = (
+            Execution.objects.select_for_update().select_related("flow_revision").filter(pk=execution_id).first()
+        )
+        if execution is None or State(execution.state) in TERMINAL:
+            return
+        parsed = parsed_revision(execution.flow_revision)
+        runs = list(execution.task_runs.all())
+        views = tuple(TaskRunView(run.task_id, State(run.state), run.outputs) for run in runs)
+        decision = plan(Snapshot(flow=parsed, state=State(execution.state), task_runs=views))
+        if decision.start:
+            execution_transition(execution, State.RUNNING, started_at=timezone.now())
+        for task_id in decision.create:
+            task_run = TaskRun.objects.create(
+                execution=execution,
+                task_id=task_id,
+                state=State.CREATED,
+                state_history=[history_entry(State.CREATED, timezone.now())],
+            )
+            transaction.on_commit(partial(enqueue_run_task, task_run.id))
+        if decision.finish is not None:
+            _finish(execution, parsed, decision.finish, {run.task_id: run.outputs for run in runs})
+
+
+def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_task: dict[str, Any]) -> None:
+    outputs: dict[str, Any] = {}
+    if state in (State.SUCCESS, State.WARNING) and parsed.outputs:
+        context = variables(parsed, _execution_info(execution), outputs_by_task)
+        try:
+            for spec in parsed.outputs:
+                outputs[spec.id] = engine_inputs.coerce(spec, templating.render_value(spec.value, context))
+        except (EngineError, ValueError) as exc:
+            sink = BufferedLogSink(execution)
+            sink.emit("ERROR", f"flow output '{spec.id}' failed: {exc}")
+            sink.flush()
+            state, outputs = State.FAILED, {}
+    execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
+
+
+def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
+    """The worker step: claim the task run, run its task outside any transaction, record the outcome."""
+    task_run = TaskRun.objects.select_related("execution__flow_revision").filter(pk=task_run_id).first()
+    if task_run is None or task_run.state != State.CREATED:
+        return
+    started = timezone.now()
+    claimed = task_run_transition(
+        task_run,
+        State.RUNNING,
+        attempt=task_run.attempt + 1,
+        worker_id=worker_id,
+        heartbeat_at=started,
+        started_at=started,
+    )
+    if not claimed:
+        return  # another delivery of this message got there first
+    execution = task_run.execution
+    sink = BufferedLogSink(execution, task_run)
+    try:
+        outputs, final = _run(task_run, execution, sink), State.SUCCESS
+    except Exception as exc:  # a failing task is a state, not a crash of the worker
+        logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
+        sink.emit("ERROR", _failure_message(exc))
+        outputs, final = {}, State.FAILED
+    with transaction.atomic():
+        sink.flush()
+        task_run_transition(task_run, final, outputs=outputs, ended_at=timezone.now())
+        transaction.on_commit(partial(enqueue_advance, execution.id))
+
+
+def _run(task_run: TaskRun, execution: Execution, sink: BufferedLogSink) -> dict[str, Any]:
+    parsed = parsed_revision(execution.flow_revision)
+    task = parsed.task(task_run.task_id)
+    finished = TaskRun.objects.filter(execution=execution, state__in=[State.SUCCESS, State.WARNING])
+    context = variables(
+        parsed,
+        _execution_info(execution),
+        dict(finished.values_list("task_id", "outputs")),
+        task={"id": task.id, "type": task.type},
+        taskrun={"id": task_run.id, "startDate": iso_utc(task_run.started_at), "attemptsCount": task_run.attempt - 1},
+    )
+    outputs = task.run(RunContext(context, sink))
+    return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
+
+
+def _failure_message(exc: Exception) -> str:
+    if isinstance(exc, EngineError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _execution_info(execution: Execution) -> ExecutionInfo:
+    return ExecutionInfo(
+        id=execution.id,
+        state=execution.state,
+        start_date=execution.state_history[0]["date"] if execution.state_history else None,
+        original_id=execution.id,
+        flow_revision=execution.flow_revision.revision,
+        labels={label["key"]: label["value"] for label in execution.labels},
+        inputs=execution.inputs,
+    )
+
+
+def executions_sweep() -> dict[str, int]:
+    """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them."""
+    cutoff = timezone.now() - STALLED_AFTER
+    unclaimed = list(
+        TaskRun.objects.filter(state=State.CREATED, created_at__lt=cutoff).values_list("id", flat=True)[:SWEEP_BATCH]
+    )
+    idle = list(
+        Execution.objects.filter(state__in=[State.CREATED, State.RUNNING], updated_at__lt=cutoff)
+        .exclude(task_runs__state__in=[State.CREATED, State.RUNNING])
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    )
+    for task_run_id in unclaimed:
+        enqueue_run_task(task_run_id)
+    for execution_id in idle:
+        enqueue_advance(execution_id)
+    return {"task_runs": len(unclaimed), "executions": len(idle)}

@@ -1,0 +1,44 @@
+"""Compare-and-set state changes: `UPDATE … WHERE state = <expected>`, history appended in the same row.
+
+Only one writer can move a row out of a given state, so a duplicate delivery of a message, or a
+zombie worker finishing late, finds the state already changed and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from flowhub.engine.states import State, check_execution_transition, check_task_run_transition
+from flowhub.timestamps import iso_utc
+
+from .models import Execution, TaskRun
+
+
+def history_entry(state: State, moment: Any) -> dict[str, str]:
+    return {"state": state.value, "date": iso_utc(moment) or ""}
+
+
+def execution_transition(execution: Execution, target: State, **fields: Any) -> bool:
+    """Move `execution` to `target` if it is still in the state we read; True when we moved it."""
+    check_execution_transition(State(execution.state), target)
+    now = timezone.now()
+    fields["updated_at"] = now
+    return _compare_and_set(execution, target, now, fields)
+
+
+def task_run_transition(task_run: TaskRun, target: State, **fields: Any) -> bool:
+    check_task_run_transition(State(task_run.state), target)
+    return _compare_and_set(task_run, target, timezone.now(), fields)
+
+
+def _compare_and_set(row: Execution | TaskRun, target: State, now: Any, fields: dict[str, Any]) -> bool:
+    history = [*row.state_history, history_entry(target, now)]
+    changed = type(row).objects.filter(pk=row.pk, state=row.state).update(state=target, state_history=history, **fields)
+    if changed:
+        row.state = target
+        row.state_history = history
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return changed == 1

@@ -1,0 +1,122 @@
+"""One error shape everywhere: RFC 9457 problem details, as Kestra 2.0 answers them.
+
+`{"type", "title", "status", "detail", "instance", "errors": [{"path", "detail", "line"?,
+"column"?}], "traceId"}` with `application/problem+json`; the trace id is also the
+`X-Request-ID` response header.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from flowhub import exceptions as service
+from flowhub.engine import errors as engine
+from flowhub.engine.errors import ErrorDetail
+
+from .middleware import current_request_id
+
+logger = logging.getLogger(__name__)
+CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(drf.APIException):
+    """An API error with its problem type slug and per-field errors."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, errors: list[ErrorDetail] | None = None):
+        super().__init__(detail)
+        self.status_code = status
+        self.slug = slug
+        self.title = title
+        self.errors = errors or []
+
+
+def _from_known(exc: Exception) -> Problem | None:
+    """Translate service, engine and framework errors into problems; None for anything else."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, service.NotFound):
+        return Problem(404, "not-found", "Not found", exc.detail)
+    if isinstance(exc, service.Conflict):
+        return Problem(409, "conflict", "Conflict", exc.detail, exc.errors)
+    if isinstance(exc, service.Invalid):
+        return Problem(422, "validation-failed", "Validation failed", exc.detail, exc.errors)
+    if isinstance(exc, engine.InvalidFlowError):
+        return Problem(422, "invalid-entity", "Invalid flow", "the flow is invalid: " + str(exc), exc.errors)
+    if isinstance(exc, engine.InvalidInputsError):
+        return Problem(422, "validation-failed", "Invalid inputs", "invalid inputs: " + str(exc), exc.errors)
+    if isinstance(exc, engine.FlowTooLargeError | RequestDataTooBig):
+        return Problem(413, "payload-too-large", "Payload too large", str(exc))
+    if isinstance(exc, drf.ParseError):
+        return Problem(422, "invalid-request-body", "Invalid request body", str(exc.detail))
+    if isinstance(exc, drf.UnsupportedMediaType):
+        return Problem(415, "unsupported-media-type", "Unsupported media type", str(exc.detail))
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        return Problem(401, "unauthenticated", "Unauthenticated", str(exc.detail))
+    if isinstance(exc, drf.PermissionDenied | PermissionDenied):
+        return Problem(403, "forbidden", "Forbidden", "you may not do this")
+    if isinstance(exc, drf.NotFound | Http404):
+        return Problem(404, "not-found", "Not found", "the requested resource does not exist")
+    if isinstance(exc, drf.MethodNotAllowed):
+        return Problem(405, "method-not-allowed", "Method not allowed", str(exc.detail))
+    if isinstance(exc, drf.NotAcceptable):
+        return Problem(406, "not-acceptable", "Not acceptable", str(exc.detail))
+    if isinstance(exc, drf.Throttled):
+        return Problem(429, "too-many-requests", "Too many requests", str(exc.detail))
+    if isinstance(exc, drf.ValidationError):
+        return Problem(400, "invalid-query-parameter", "Invalid request", "invalid request", _drf_errors(exc.detail))
+    if isinstance(exc, drf.APIException):
+        return Problem(exc.status_code, "bad-request", "Bad request", str(exc.detail))
+    return None
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    request = context.get("request")
+    problem = _from_known(exc)
+    if problem is None:
+        logger.exception("unhandled error on %s", request.path if request else "?", exc_info=exc)
+        problem = Problem(500, "internal-error", "Internal error", "an unexpected error occurred")
+    set_rollback()
+    headers = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait))
+    body = problem_body(problem, request.get_full_path() if request else None)
+    return Response(body, status=problem.status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def problem_body(problem: Problem, instance: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": problem.slug,
+        "title": problem.title,
+        "status": problem.status_code,
+        "detail": str(problem.detail),
+        "instance": instance,
+        "errors": [_error_json(error) for error in problem.errors] or None,
+        "traceId": current_request_id(),
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _error_json(error: ErrorDetail) -> dict[str, Any]:
+    item = {"path": error.path, "detail": error.detail, "line": error.line, "column": error.column}
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def _drf_errors(detail: Any, prefix: str = "") -> list[ErrorDetail]:
+    if isinstance(detail, dict):
+        return [
+            error
+            for key, value in detail.items()
+            for error in _drf_errors(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(detail, list):
+        return [error for item in detail for error in _drf_errors(item, prefix)]
+    return [ErrorDetail(prefix or "$", str(detail))]

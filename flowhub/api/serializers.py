@@ -1,0 +1,15 @@
+"""Serializer base classes for Kestra's JSON conventions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class CompactSerializer(serializers.Serializer):
+    """Writes no key whose value is null, as Kestra's NON_NULL Jackson mapper does."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        return {key: value for key, value in data.items() if value is not None}

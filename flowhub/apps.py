@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FlowhubConfig(AppConfig):
+    name = "flowhub"
+    verbose_name = "flowhub"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

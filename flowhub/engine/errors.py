@@ -1,0 +1,52 @@
+"""Errors the engine raises; the API layer maps each one to a problem-details response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One problem at one place: `path` is dotted/indexed (`tasks[2].uri`), line/column are 1-based."""
+
+    path: str
+    detail: str
+    line: int | None = None
+    column: int | None = None
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class InvalidFlowError(EngineError):
+    """The flow source is not a valid flow; `errors` says where and why."""
+
+    def __init__(self, errors: list[ErrorDetail]):
+        self.errors = errors
+        super().__init__("; ".join(_describe(e) for e in errors))
+
+
+class InvalidInputsError(EngineError):
+    """Execution inputs that do not satisfy the flow's input declarations."""
+
+    def __init__(self, errors: list[ErrorDetail]):
+        self.errors = errors
+        super().__init__("; ".join(_describe(e) for e in errors))
+
+
+class FlowTooLargeError(EngineError):
+    """The flow source exceeds a size limit (maps to 413)."""
+
+
+class TemplateError(EngineError):
+    """A template failed to render: undefined variable, sandbox violation, limit exceeded."""
+
+
+class IllegalTransitionError(EngineError):
+    """A state change the state machine forbids. Always a bug in the caller, never user input."""
+
+
+def _describe(error: ErrorDetail) -> str:
+    where = f" (line {error.line})" if error.line else ""
+    return f"{error.path}: {error.detail}{where}"

@@ -1,0 +1,261 @@
+"""Flow YAML → validated `Flow`, with every error tied to its path and YAML line.
+
+Validation collects as many errors as it can in one pass, so a user fixes a flow in one round.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pydantic
+
+from . import yamlsource
+from .errors import ErrorDetail, InvalidFlowError
+from .inputs import InputSpec, OutputSpec
+from .model import Flow
+from .registry import Registry, TaskDefinition
+from .yamlsource import LoadedYaml, Path
+
+FLOW_ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
+NAMESPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
+FLOW_ID_MAX = 100
+NAMESPACE_MAX = 150
+
+SUPPORTED_KEYS = frozenset(
+    {"id", "namespace", "revision", "description", "labels", "inputs", "variables", "tasks", "outputs", "disabled"}
+)
+# Kestra keys whose behaviour flowhub does not implement yet: refusing them beats ignoring them.
+NOT_YET_SUPPORTED_KEYS = frozenset(
+    {
+        "errors",
+        "finally",
+        "afterExecution",
+        "triggers",
+        "concurrency",
+        "pluginDefaults",
+        "taskDefaults",
+        "retry",
+        "sla",
+        "checks",
+        "listeners",
+        "workerSelector",
+    }
+)
+
+
+def parse_flow(source: str, registry: Registry) -> Flow:
+    loaded = yamlsource.load(source)
+    document = loaded.data
+    if not isinstance(document, dict):
+        kind = "empty" if document is None else type(document).__name__
+        raise InvalidFlowError([loaded.error((), f"a flow must be a YAML mapping, got {kind}")])
+    return _FlowValidator(loaded, registry).validate(document)
+
+
+def validate_namespace(namespace: str) -> str | None:
+    """Why `namespace` is not a valid namespace name, or None."""
+    if not namespace or len(namespace) > NAMESPACE_MAX:
+        return f"must be 1 to {NAMESPACE_MAX} characters"
+    if not NAMESPACE_PATTERN.fullmatch(namespace):
+        return "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+    if ".." in namespace or namespace.endswith("."):
+        return "must not contain empty segments ('..' or a trailing '.')"
+    return None
+
+
+class _FlowValidator:
+    def __init__(self, loaded: LoadedYaml, registry: Registry):
+        self.loaded = loaded
+        self.registry = registry
+        self.errors: list[ErrorDetail] = []
+
+    def fail(self, path: Path, detail: str) -> None:
+        self.errors.append(self.loaded.error(path, detail))
+
+    def validate(self, document: dict[str, Any]) -> Flow:
+        for key in document:
+            if key in NOT_YET_SUPPORTED_KEYS:
+                self.fail((key,), f"'{key}' is not supported by flowhub yet")
+            elif key not in SUPPORTED_KEYS:
+                self.fail((key,), "unknown property")
+        flow_id = self._flow_id(document.get("id"))
+        namespace = self._namespace(document.get("namespace"))
+        description = self._optional(document, "description", str, "a string")
+        disabled = self._optional(document, "disabled", bool, "a boolean") or False
+        variables = self._optional(document, "variables", dict, "a mapping") or {}
+        labels = self._labels(document.get("labels"))
+        inputs = self._specs(document, "inputs", InputSpec)
+        outputs = self._specs(document, "outputs", OutputSpec)
+        tasks = self._tasks(document.get("tasks"))
+        if self.errors:
+            raise InvalidFlowError(self.errors)
+        return Flow(
+            id=flow_id,
+            namespace=namespace,
+            tasks=tasks,
+            description=description,
+            labels=labels,
+            inputs=inputs,
+            outputs=outputs,
+            variables=variables,
+            disabled=disabled,
+            document=document,
+        )
+
+    def _flow_id(self, value: Any) -> str:
+        if value is None:
+            self.fail(("id",), "field required")
+        elif not isinstance(value, str) or not FLOW_ID_PATTERN.fullmatch(value) or len(value) > FLOW_ID_MAX:
+            self.fail(
+                ("id",),
+                f"must be 1 to {FLOW_ID_MAX} letters, digits, '.', '_' or '-', starting with a letter or digit",
+            )
+        else:
+            return value
+        return ""
+
+    def _namespace(self, value: Any) -> str:
+        if value is None:
+            self.fail(("namespace",), "field required")
+            return ""
+        problem = validate_namespace(value) if isinstance(value, str) else "must be a string"
+        if problem:
+            self.fail(("namespace",), problem)
+            return ""
+        return value
+
+    def _optional(self, document: dict[str, Any], key: str, kind: type, described: str) -> Any:
+        value = document.get(key)
+        if value is not None and not isinstance(value, kind):
+            self.fail((key,), f"must be {described}")
+            return None
+        return value
+
+    def _labels(self, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            pairs = [((key,), key, item) for key, item in value.items()]
+        elif isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            pairs = [(("labels", index), item.get("key"), item.get("value")) for index, item in enumerate(value)]
+        else:
+            self.fail(("labels",), "must be a mapping or a list of {key, value}")
+            return {}
+        labels: dict[str, str] = {}
+        for path, key, item in pairs:
+            full_path = path if path[0] == "labels" else ("labels", *path)
+            if not isinstance(key, str) or not key or item is None or isinstance(item, (dict, list)):
+                self.fail(full_path, "a label needs a non-empty key and a scalar value")
+            elif key.startswith("system.") and key != "system.readOnly":
+                self.fail(full_path, "system labels can only be set by flowhub itself")
+            else:
+                labels[key] = _scalar_text(item)
+        return labels
+
+    def _specs(self, document: dict[str, Any], key: str, model: type[pydantic.BaseModel]) -> tuple[Any, ...]:
+        value = document.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail((key,), "must be a list")
+            return ()
+        specs: list[Any] = []
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            path: Path = (key, index)
+            if not isinstance(item, dict):
+                self.fail(path, "must be a mapping")
+                continue
+            if key == "inputs" and "name" in item and "id" not in item:
+                item = {("id" if name == "name" else name): field for name, field in item.items()}
+            spec = self._model(model, item, path)
+            if spec is None:
+                continue
+            if spec.id in seen:
+                self.fail((*path, "id"), f"duplicate {key[:-1]} id '{spec.id}'")
+            seen.add(spec.id)
+            specs.append(spec)
+        return tuple(specs)
+
+    def _tasks(self, value: Any) -> tuple[TaskDefinition, ...]:
+        if value is None:
+            self.fail(("tasks",), "field required")
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail(("tasks",), "must be a non-empty list of tasks")
+            return ()
+        tasks: list[TaskDefinition] = []
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            task = self._task(item, ("tasks", index))
+            if task is None:
+                continue
+            if task.id in seen:
+                self.fail(("tasks", index, "id"), f"duplicate task id '{task.id}'")
+            seen.add(task.id)
+            tasks.append(task)
+        return tuple(tasks)
+
+    def _task(self, item: Any, path: Path) -> TaskDefinition | None:
+        if not isinstance(item, dict):
+            self.fail(path, "a task must be a mapping")
+            return None
+        type_name = item.get("type")
+        if not isinstance(type_name, str):
+            self.fail((*path, "type"), "field required" if type_name is None else "must be a string")
+            return None
+        task_type = self.registry.resolve(type_name)
+        if task_type is None:
+            self.fail((*path, "type"), f"invalid type: unknown task type '{type_name}'")
+            return None
+        return self._model(task_type, item, path)
+
+    def _model(self, model: type[pydantic.BaseModel], item: dict[str, Any], path: Path) -> Any:
+        try:
+            return model.model_validate(item)
+        except pydantic.ValidationError as exc:
+            failures: dict[Path, list[str]] = {}
+            for error in exc.errors():
+                messages = failures.setdefault((*path, *_data_location(item, error["loc"])), [])
+                if (message := _pydantic_message(error)) not in messages:
+                    messages.append(message)
+            for location, messages in failures.items():
+                self.fail(location, " or ".join(messages))
+            return None
+
+
+def _data_location(data: Any, loc: tuple[Any, ...]) -> Path:
+    """The part of a pydantic error location that names real keys and indexes.
+
+    Union types insert their branch names (`str`, `list[str]`) into the location; a key that is
+    missing or unknown still names the property the user has to fix.
+    """
+    located: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict) and isinstance(part, str):
+            located.append(part)
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int):
+            located.append(part)
+            data = data[part] if part < len(data) else None
+        else:
+            break
+    return tuple(located)
+
+
+def _pydantic_message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "field required"
+    if kind == "extra_forbidden":
+        return "unknown property"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return str(error["msg"]).replace("Input should be", "must be")
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,65 @@
+"""Task types: each is a pydantic model of its properties, registered under Kestra's type names.
+
+The model is the schema: validation errors name the exact property, and `json_schema()` is what
+the plugins API publishes. Third-party types register through the `flowhub.tasks` entry points.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .context import RunContext
+
+TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+ENTRY_POINT_GROUP = "flowhub.tasks"
+
+
+class TaskDefinition(BaseModel):
+    """Properties common to every task; subclasses add their own and implement `run`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    TYPE: ClassVar[str]
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+
+    id: str = Field(pattern=TASK_ID_PATTERN, min_length=1, max_length=100)
+    type: str
+    description: str | None = None
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        """Do the work and return the task's outputs. Raising fails the task run."""
+        raise NotImplementedError
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._types: dict[str, type[TaskDefinition]] = {}
+
+    def register(self, task_type: type[TaskDefinition]) -> type[TaskDefinition]:
+        for name in (task_type.TYPE, *task_type.ALIASES):
+            self._types[name] = task_type
+        return task_type
+
+    def resolve(self, name: str) -> type[TaskDefinition] | None:
+        return self._types.get(name)
+
+    def types(self) -> list[type[TaskDefinition]]:
+        """Each registered type once, in registration order."""
+        return list(dict.fromkeys(self._types.values()))
+
+    def load_entry_points(self) -> None:
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            self.register(entry_point.load())
+
+
+def default_registry() -> Registry:
+    from .tasks import core
+
+    registry = Registry()
+    for task_type in core.TASK_TYPES:
+        registry.register(task_type)
+    registry.load_entry_points()
+    return registry

@@ -1,0 +1,64 @@
+"""Execution and task-run state machines (DESIGN.md §5).
+
+The apps persist states; this module decides which changes are legal. A forbidden change raises
+`IllegalTransitionError`: it is a bug to attempt one, never something to paper over.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .errors import IllegalTransitionError
+
+
+class State(StrEnum):
+    CREATED = "CREATED"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    RESTARTED = "RESTARTED"
+    KILLING = "KILLING"
+    RETRYING = "RETRYING"
+    SUCCESS = "SUCCESS"
+    WARNING = "WARNING"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+
+
+TERMINAL = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.SKIPPED})
+_FINISHED_EXECUTION = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED})
+
+EXECUTION_TRANSITIONS: dict[State, frozenset[State]] = {
+    State.CREATED: frozenset({State.RUNNING, State.QUEUED, State.FAILED, State.CANCELLED, State.KILLED}),
+    State.QUEUED: frozenset({State.RUNNING, State.CANCELLED, State.KILLED}),
+    State.RUNNING: frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.PAUSED, State.KILLING}),
+    State.PAUSED: frozenset({State.RUNNING, State.KILLING}),
+    State.KILLING: frozenset({State.KILLED}),
+    State.RESTARTED: frozenset({State.RUNNING, State.KILLING}),
+    **{state: frozenset({State.RESTARTED}) for state in _FINISHED_EXECUTION},
+}
+
+TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
+    State.CREATED: frozenset({State.RUNNING, State.SKIPPED, State.KILLED}),
+    State.RUNNING: frozenset(
+        {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.RETRYING, State.PAUSED}
+    ),
+    State.RETRYING: frozenset({State.RUNNING, State.KILLED}),
+    State.PAUSED: frozenset({State.RUNNING, State.KILLED}),
+    State.KILLING: frozenset({State.KILLED}),
+}
+
+
+def check_execution_transition(current: State, target: State) -> None:
+    _check("execution", EXECUTION_TRANSITIONS, current, target)
+
+
+def check_task_run_transition(current: State, target: State) -> None:
+    _check("task run", TASK_RUN_TRANSITIONS, current, target)
+
+
+def _check(kind: str, table: dict[State, frozenset[State]], current: State, target: State) -> None:
+    if target not in table.get(current, frozenset()):
+        raise IllegalTransitionError(f"illegal {kind} transition {current} -> {target}")

@@ -1,0 +1,1 @@
+"""Built-in task types, grouped by Kestra plugin family."""

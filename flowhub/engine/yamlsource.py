@@ -1,0 +1,103 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML builds a node graph in which an alias is a shared node, so expanding it is where a
+"billion laughs" document explodes. We walk that graph ourselves, counting every node we
+materialise and refusing documents that are too deep, too big or use duplicate keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ErrorDetail, FlowTooLargeError, InvalidFlowError
+
+Path = tuple[str | int, ...]
+
+MAX_SOURCE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: Path) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the value at `path`, or of its nearest located parent."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.marks:
+                return self.marks[path[:end]]
+        return None, None
+
+    def error(self, path: Path, detail: str) -> ErrorDetail:
+        line, column = self.position(path)
+        return ErrorDetail(path=format_path(path), detail=detail, line=line, column=column)
+
+
+def format_path(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "$"
+
+
+def load(source: str) -> LoadedYaml:
+    if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+        raise FlowTooLargeError(f"flow source is larger than {MAX_SOURCE_BYTES} bytes")
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        detail = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        raise InvalidFlowError([ErrorDetail("$", f"invalid YAML: {detail}", line, column)]) from exc
+    except yaml.YAMLError as exc:  # e.g. several documents where one is expected
+        raise InvalidFlowError([ErrorDetail("$", f"invalid YAML: {exc}")]) from exc
+    loaded = LoadedYaml(data=None)
+    if node is not None:
+        loaded.data = _Builder(loaded).build(node, (), 0)
+    return loaded
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedYaml):
+        self.loaded = loaded
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InvalidFlowError([self._error(node, path, f"document expands to more than {MAX_NODES} values")])
+        if depth > MAX_DEPTH:
+            raise InvalidFlowError([self._error(node, path, f"document is nested deeper than {MAX_DEPTH} levels")])
+        self.loaded.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, index), depth + 1) for index, child in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise InvalidFlowError([self._error(node, path, f"invalid YAML value: {exc.problem}")]) from exc
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
+        self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.build(key_node, path, depth + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise InvalidFlowError([self._error(key_node, path, "mapping keys must be scalars")])
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise InvalidFlowError([self._error(key_node, (*path, key), f"duplicate key '{key}'")])
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+    @staticmethod
+    def _error(node: yaml.Node, path: Path, detail: str) -> ErrorDetail:
+        return ErrorDetail(format_path(path), detail, node.start_mark.line + 1, node.start_mark.column + 1)

@@ -1,0 +1,50 @@
+from django.db import models
+
+
+class Namespace(models.Model):
+    """A dot-separated namespace (`acme.sales`); parents exist as rows of their own."""
+
+    id = models.CharField(primary_key=True, max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class Flow(models.Model):
+    """A flow's identity within its namespace; its definitions are its revisions."""
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="flows")
+    flow_id = models.CharField("flow id", max_length=100)
+    current = models.ForeignKey(
+        "FlowRevision", on_delete=models.PROTECT, null=True, related_name="+", verbose_name="current revision"
+    )
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["namespace_id", "flow_id"]
+        constraints = [models.UniqueConstraint(fields=["namespace", "flow_id"], name="flow_unique_per_namespace")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace_id}.{self.flow_id}"
+
+
+class FlowRevision(models.Model):
+    """One saved version of a flow's YAML, verbatim. Executions pin the revision they ran."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    source = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["flow", "-revision"]
+        constraints = [models.UniqueConstraint(fields=["flow", "revision"], name="revision_unique_per_flow")]
+
+    def __str__(self) -> str:
+        return f"{self.flow} rev {self.revision}"

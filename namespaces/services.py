@@ -1,0 +1,67 @@
+"""Writes of namespaces and flows. Every flow save is validated first and makes a new revision."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from flowhub.engine.errors import ErrorDetail
+from flowhub.exceptions import Conflict, Invalid, NotFound
+
+from .flows import parse_source
+from .models import Flow, FlowRevision, Namespace
+
+
+def namespace_ensure(*, namespace: str) -> Namespace:
+    """Create `namespace` and each of its parents that does not exist yet."""
+    parts = namespace.split(".")
+    for depth in range(1, len(parts)):
+        Namespace.objects.get_or_create(id=".".join(parts[:depth]))
+    return Namespace.objects.get_or_create(id=namespace)[0]
+
+
+def flow_create(*, source: str) -> Flow:
+    parsed = parse_source(source)
+    with transaction.atomic():
+        namespace_ensure(namespace=parsed.namespace)
+        flow = Flow.objects.select_for_update().filter(namespace_id=parsed.namespace, flow_id=parsed.id).first()
+        if flow is not None and not flow.deleted:
+            raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists")
+        if flow is None:
+            try:
+                with transaction.atomic():
+                    flow = Flow.objects.create(namespace_id=parsed.namespace, flow_id=parsed.id)
+            except IntegrityError:
+                raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists") from None
+        flow.deleted = False
+        return _add_revision(flow, source)
+
+
+def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
+    parsed = parse_source(source)
+    mismatches = [
+        ErrorDetail(field, f"must be '{expected}' as in the URL, got '{given}'")
+        for field, expected, given in (("namespace", namespace, parsed.namespace), ("id", flow_id, parsed.id))
+        if expected != given
+    ]
+    if mismatches:
+        raise Invalid("a flow's id and namespace cannot change", mismatches)
+    with transaction.atomic():
+        flow = (
+            Flow.objects.select_for_update()
+            .select_related("current")
+            .filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
+            .first()
+        )
+        if flow is None:
+            raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
+        if flow.current is not None and flow.current.source == source:
+            return flow  # an identical save keeps the revision, as Kestra does
+        return _add_revision(flow, source)
+
+
+def _add_revision(flow: Flow, source: str) -> Flow:
+    """Append the next revision (after a delete, numbering continues) and make it current."""
+    last = FlowRevision.objects.filter(flow=flow).order_by("-revision").values_list("revision", flat=True).first()
+    flow.current = FlowRevision.objects.create(flow=flow, revision=(last or 0) + 1, source=source)
+    flow.save(update_fields=["current", "deleted", "updated_at"])
+    return flow
