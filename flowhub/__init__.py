@@ -1,6 +1,7 @@
-"""flowhub: a namespaced workflow server with Kestra's model and wire API."""
+"""flowhub: a namespaced workflow server with Kestra's model and wire API.
 
-from .celery import app as celery_app
+The Celery app lives in flowhub.celery (`celery -A flowhub` finds it there); it is not imported
+here, so that importing flowhub.engine pulls in neither Celery nor Django.
+"""
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "celery_app"]

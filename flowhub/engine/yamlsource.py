@@ -19,6 +19,7 @@ Path = tuple[str | int, ...]
 MAX_SOURCE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass
@@ -76,6 +77,8 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise InvalidFlowError([self._error(node, path, f"document is nested deeper than {MAX_DEPTH} levels")])
         self.loaded.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
+            raise InvalidFlowError([self._error(node, path, f"unsupported YAML tag '{node.tag}'")])
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):

@@ -1,0 +1,26 @@
+import base64
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user(username="owner", password=PASSWORD)
+
+
+@pytest.fixture
+def api(owner) -> APIClient:
+    """An API client authenticated with HTTP basic, as curl and kestrapy are."""
+    client = APIClient()
+    token = base64.b64encode(f"owner:{PASSWORD}".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+    return client
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()

@@ -1,0 +1,57 @@
+import itertools
+
+import pytest
+
+from flowhub.engine.errors import IllegalTransitionError
+from flowhub.engine.states import (
+    EXECUTION_TRANSITIONS,
+    TASK_RUN_TRANSITIONS,
+    TERMINAL,
+    State,
+    check_execution_transition,
+    check_task_run_transition,
+)
+
+# DESIGN.md §5, written out independently of the module's tables.
+EXECUTION_ALLOWED = {
+    ("CREATED", "RUNNING"), ("CREATED", "QUEUED"), ("CREATED", "FAILED"), ("CREATED", "CANCELLED"),
+    ("CREATED", "KILLED"), ("QUEUED", "RUNNING"), ("QUEUED", "CANCELLED"), ("QUEUED", "KILLED"),
+    ("RUNNING", "SUCCESS"), ("RUNNING", "WARNING"), ("RUNNING", "FAILED"), ("RUNNING", "PAUSED"),
+    ("RUNNING", "KILLING"), ("PAUSED", "RUNNING"), ("PAUSED", "KILLING"), ("KILLING", "KILLED"),
+    ("RESTARTED", "RUNNING"), ("RESTARTED", "KILLING"),
+    ("SUCCESS", "RESTARTED"), ("WARNING", "RESTARTED"), ("FAILED", "RESTARTED"), ("KILLED", "RESTARTED"),
+    ("CANCELLED", "RESTARTED"),
+}  # fmt: skip
+TASK_RUN_ALLOWED = {
+    ("CREATED", "RUNNING"), ("CREATED", "SKIPPED"), ("CREATED", "KILLED"),
+    ("RUNNING", "SUCCESS"), ("RUNNING", "WARNING"), ("RUNNING", "FAILED"), ("RUNNING", "KILLING"),
+    ("RUNNING", "KILLED"), ("RUNNING", "RETRYING"), ("RUNNING", "PAUSED"),
+    ("RETRYING", "RUNNING"), ("RETRYING", "KILLED"), ("PAUSED", "RUNNING"), ("PAUSED", "KILLED"),
+    ("KILLING", "KILLED"),
+}  # fmt: skip
+
+PAIRS = list(itertools.product(State, State))
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS)
+def test_execution_transitions_are_exactly_the_designed_ones(current, target):
+    if (current.value, target.value) in EXECUTION_ALLOWED:
+        check_execution_transition(current, target)
+    else:
+        with pytest.raises(IllegalTransitionError):
+            check_execution_transition(current, target)
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS)
+def test_task_run_transitions_are_exactly_the_designed_ones(current, target):
+    if (current.value, target.value) in TASK_RUN_ALLOWED:
+        check_task_run_transition(current, target)
+    else:
+        with pytest.raises(IllegalTransitionError):
+            check_task_run_transition(current, target)
+
+
+def test_terminal_task_runs_never_change_and_executions_only_restart():
+    for state in TERMINAL:
+        assert state not in TASK_RUN_TRANSITIONS
+        assert EXECUTION_TRANSITIONS.get(state, frozenset()) <= {State.RESTARTED}

@@ -1,0 +1,19 @@
+"""Settings for the test run: flowhub's own, with a throwaway data dir and no broker server.
+
+Celery messages go to kombu's in-memory transport: API and service tests drive the executor and
+worker steps directly. The end-to-end tests start real processes with the real settings.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("FLOWHUB_DATA_DIR", tempfile.mkdtemp(prefix="flowhub-test-"))
+
+from flowhub.settings import *  # noqa: E402,F403
+from flowhub.settings import STORAGES  # noqa: E402
+
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
