@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -107,3 +107,8 @@ class LogListApi(APIView):
             attempt=filters.get("attempt"),
         )
         return Response(LogEntrySerializer(logs, many=True).data)
+
+
+@extend_schema_view(post=extend_schema(operation_id="createExecutionLegacyPath", deprecated=True))
+class ExecutionTriggerLegacyApi(ExecutionCreateApi):
+    """Kestra 0.x's `POST /executions/trigger/{namespace}/{id}`, kept for old scripts."""

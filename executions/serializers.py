@@ -8,7 +8,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from flowhub.api.serializers import CompactSerializer
+from flowhub.api.serializers import CompactSerializer, LabelSerializer
 from flowhub.engine.states import TERMINAL, State
 
 from .models import Execution, LogEntry, TaskRun
@@ -51,11 +51,6 @@ class TaskRunSerializer(CompactSerializer):
     taskId = serializers.CharField(source="task_id")
     state = StateSerializer(source="*")
     outputs = serializers.DictField()
-
-
-class LabelSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    value = serializers.CharField()
 
 
 class MetadataSerializer(serializers.Serializer):

@@ -87,9 +87,9 @@ def _execution_labels(parsed: ParsedFlow, requested: list[tuple[str, str]], exec
 def execution_advance(*, execution_id: str) -> None:
     """The executor step: under the execution's row lock, plan the next step and apply it."""
     with transaction.atomic():
-        execution = (
-            Execution.objects.select_for_update().select_related("flow_revision").filter(pk=execution_id).first()
-        )
+        # Lock the execution row only: every execution of a revision shares its row.
+        locked = Execution.objects.select_for_update(of=("self",))
+        execution = locked.select_related("flow_revision").filter(pk=execution_id).first()
         if execution is None or State(execution.state) in TERMINAL:
             return
         parsed = parsed_revision(execution.flow_revision)

@@ -12,18 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowhub.api.parsers import YAML_PARSERS
-from flowhub.api.serializers import CompactSerializer
+from flowhub.api.serializers import CompactSerializer, LabelSerializer
 
 from . import selectors, services
 from .flows import parsed_revision
 from .models import Flow, FlowRevision
 
 YAML_BODY = {"application/x-yaml": OpenApiTypes.STR}
-
-
-class LabelSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    value = serializers.CharField()
 
 
 class FlowOutputSerializer(CompactSerializer):

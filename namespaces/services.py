@@ -47,7 +47,7 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
         raise Invalid("a flow's id and namespace cannot change", mismatches)
     with transaction.atomic():
         flow = (
-            Flow.objects.select_for_update()
+            Flow.objects.select_for_update(of=("self",))
             .select_related("current")
             .filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
             .first()

@@ -9,8 +9,8 @@ import tempfile
 
 os.environ.setdefault("FLOWHUB_DATA_DIR", tempfile.mkdtemp(prefix="flowhub-test-"))
 
-from flowhub.settings import *  # noqa: E402,F403
-from flowhub.settings import STORAGES  # noqa: E402
+from flowhub.settings import *  # noqa: F403
+from flowhub.settings import STORAGES
 
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}

@@ -13,3 +13,10 @@ class CompactSerializer(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         return {key: value for key, value in data.items() if value is not None}
+
+
+class LabelSerializer(serializers.Serializer):
+    """Kestra's label: `{"key": ..., "value": ...}`."""
+
+    key = serializers.CharField()
+    value = serializers.CharField()

@@ -9,6 +9,7 @@ from .flows import HELLO
 
 REGISTRY = default_registry()
 LOG = "io.kestra.plugin.core.log.Log"
+TASKS = f"tasks:\n  - id: t\n    type: {LOG}\n    message: m\n"
 
 
 def errors_of(source: str) -> list[tuple[str, str, int | None]]:
@@ -34,7 +35,7 @@ def test_old_type_aliases_resolve_to_the_same_task_type():
 
 
 def test_labels_may_be_a_list_of_key_value_pairs():
-    source = f"id: f\nnamespace: n\nlabels:\n  - key: env\n    value: prod\ntasks:\n  - id: l\n    type: {LOG}\n    message: m\n"
+    source = f"id: f\nnamespace: n\nlabels:\n  - key: env\n    value: prod\n{TASKS}"
     assert parse_flow(source, REGISTRY).labels == {"env": "prod"}
 
 
@@ -124,7 +125,9 @@ def test_namespace_rules(namespace, valid):
     ],
 )
 def test_input_declarations_are_validated(input_yaml, expected):
-    source = f"id: f\nnamespace: n\ninputs:\n  - id: x\n{input_yaml}tasks:\n  - id: t\n    type: {LOG}\n    message: m\n"
+    source = (
+        f"id: f\nnamespace: n\ninputs:\n  - id: x\n{input_yaml}tasks:\n  - id: t\n    type: {LOG}\n    message: m\n"
+    )
     (error,) = errors_of(source)
     assert error[0].startswith("inputs[0]")
     assert error[1].startswith(expected)
@@ -139,5 +142,5 @@ def test_duplicate_input_ids_are_rejected():
 
 
 def test_input_name_is_accepted_as_the_legacy_alias_of_id():
-    source = f"id: f\nnamespace: n\ninputs:\n  - name: x\n    type: STRING\ntasks:\n  - id: t\n    type: {LOG}\n    message: m\n"
+    source = f"id: f\nnamespace: n\ninputs:\n  - name: x\n    type: STRING\n{TASKS}"
     assert parse_flow(source, REGISTRY).inputs[0].id == "x"

@@ -1,0 +1,104 @@
+"""The distributed mode: PostgreSQL, Redis, the web server and a celery worker as separate processes."""
+
+import os
+import sys
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests import services
+
+from .processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from .quickstart import Api, run_failing_flow, run_quickstart
+
+pytestmark = pytest.mark.distributed
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    if services.missing() or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        reason = f"needs PostgreSQL (DATABASE_URL) and Redis; missing: {services.missing() or ['PostgreSQL']}"
+        if services.in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    worker_number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    url = f"{services.REDIS_URL}/{10 + worker_number}"  # a database of its own per test process
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="module")
+def stack(redis_url, django_db_setup, django_db_blocker, tmp_path_factory):
+    database = settings.DATABASES["default"]
+    database_url = (
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )
+    directory = tmp_path_factory.mktemp("distributed")
+    env = base_env(
+        directory / "data",
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=redis_url,
+        FLOWHUB_ADMIN_USER="operator",
+        FLOWHUB_ADMIN_PASSWORD="operator-pw",
+    )
+    manage("ensure_admin", env=env)
+    port = free_port()
+    web_log, worker_log = directory / "web.log", directory / "worker.log"
+    web = start(
+        [sys.executable, "-m", "uvicorn", "flowhub.asgi:application", "--port", str(port), "--workers", "2"],
+        env,
+        web_log,
+    )
+    worker = start(
+        [
+            sys.executable, "-m", "celery", "-A", "flowhub", "worker", "--queues", "executor,worker",
+            "--concurrency", "2", "--hostname", f"e2e-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO",
+        ],
+        env,
+        worker_log,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, web, web_log)
+        yield Api(base_url, "operator", "operator-pw"), worker_log
+    finally:
+        stop(web)
+        stop(worker)
+
+
+def test_quick_start_over_http_with_a_real_worker(stack):
+    api, worker_log = stack
+    execution = run_quickstart(api)
+    assert "executions.run_task" in worker_log.read_text()
+    assert execution["flowRevision"] == 1
+
+
+def test_failing_flow_ends_failed_with_its_error_logged(stack):
+    api, _ = stack
+    run_failing_flow(api)
+
+
+def test_errors_over_http(stack):
+    api, _ = stack
+    invalid = api.create_flow("id: x\nnamespace: acme\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Nope\n")
+    assert invalid.status_code == 422
+    assert invalid.headers["Content-Type"] == "application/problem+json"
+    assert invalid.json()["errors"][0] == {
+        "path": "tasks[0].type",
+        "detail": "invalid type: unknown task type 'io.kestra.plugin.core.log.Nope'",
+        "line": 5,
+        "column": 11,
+    }
+    assert api.trigger("acme", "nope").status_code == 404
+    anonymous = api.session.__class__()
+    response = anonymous.get(f"{api.base}/flows/acme")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_health_sees_postgres_and_redis(stack):
+    api, _ = stack
+    body = api.session.get(api.base.removesuffix("/api/v1") + "/health").json()
+    assert body["status"] == "up"
+    assert set(body["checks"]) == {"database", "broker", "storage"}
