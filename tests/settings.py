@@ -13,6 +13,7 @@ from flowhub.settings import *  # noqa: F403
 from flowhub.settings import STORAGES
 
 CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT = None  # the embedded default names flowhub.broker's filesystem transport
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -1,0 +1,56 @@
+"""HTTP basic authentication that runs Django's password hasher once per credential, not per request.
+
+Django's PBKDF2 hasher is made to be slow (about a quarter of a second here), and API clients send
+basic credentials on every request. Once a password is verified, this process remembers an HMAC
+of it next to the user's stored hash; a later request with the same password for the same stored
+hash skips the hasher. Changing the password changes the stored hash, which voids the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework.authentication import BasicAuthentication
+
+MAX_REMEMBERED = 1024
+
+
+class _VerifiedPasswords:
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def digest(password: str) -> bytes:
+        return hmac.new(settings.SECRET_KEY.encode(), password.encode(), hashlib.sha256).digest()
+
+    def matches(self, user: Any, password: str) -> bool:
+        with self._lock:
+            remembered = self._entries.get((user.pk, user.password))
+        return remembered is not None and hmac.compare_digest(remembered, self.digest(password))
+
+    def remember(self, user: Any, password: str) -> None:
+        with self._lock:
+            self._entries[(user.pk, user.password)] = self.digest(password)
+            while len(self._entries) > MAX_REMEMBERED:
+                self._entries.popitem(last=False)
+
+
+verified_passwords = _VerifiedPasswords()
+
+
+class CachedBasicAuthentication(BasicAuthentication):
+    def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
+        user_model = get_user_model()
+        user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: userid}).first()
+        if user is not None and user.is_active and verified_passwords.matches(user, password):
+            return user, None
+        user, auth = super().authenticate_credentials(userid, password, request)
+        verified_passwords.remember(user, password)
+        return user, auth
