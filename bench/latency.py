@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.quickstart import HELLO, Api  # noqa: E402
+from tests.e2e.quickstart import HELLO, Api
 
 
 def seconds_between(first: str, last: str) -> float:

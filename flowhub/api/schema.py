@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
 TENANT_PREFIX = "/api/v1/main/"
 TENANTLESS_PREFIX = "/api/v1/"
 
@@ -15,3 +17,13 @@ def document_tenant_paths_only(endpoints: list[tuple[Any, ...]], **kwargs: Any) 
         for endpoint in endpoints
         if endpoint[0].startswith(TENANT_PREFIX) or not endpoint[0].startswith(TENANTLESS_PREFIX)
     ]
+
+
+class CachedBasicScheme(OpenApiAuthenticationExtension):
+    """Documents flowhub's basic authentication as the standard `basicAuth` scheme."""
+
+    target_class = "flowhub.api.authentication.CachedBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "basic"}
