@@ -29,7 +29,7 @@ class BufferedLogSink:
             LogEntry(
                 execution=self.execution,
                 task_run=self.task_run,
-                task_id=self.task_run.task_id if self.task_run else "",
+                task_id=self.task_run.task_id if self.task_run else None,
                 attempt=self.task_run.attempt if self.task_run else None,
                 level=level,
                 message=message,

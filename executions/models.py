@@ -1,28 +1,55 @@
 from django.db import models
+from django.utils import timezone
 
 from flowhub.engine.ids import new_id
+from flowhub.engine.states import TERMINAL
 from flowhub.engine.states import State as EngineState
 from namespaces.models import FlowRevision
 
 State = models.TextChoices("State", [(state.value, state.value) for state in EngineState])
 
 
-class Execution(models.Model):
+class StatefulModel(models.Model):
+    """A row with a state and its history of `{state, date}` entries, the first being its creation."""
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
+    state_history = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_terminal(self) -> bool:
+        return EngineState(self.state) in TERMINAL
+
+    @property
+    def start_date(self) -> str | None:
+        return self.state_history[0]["date"] if self.state_history else None
+
+    @property
+    def end_date(self) -> str | None:
+        return self.state_history[-1]["date"] if self.is_terminal and self.state_history else None
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.ended_at if self.is_terminal and self.ended_at else timezone.now()
+        return round((end - self.created_at).total_seconds(), 6)
+
+
+class Execution(StatefulModel):
     """One run of a flow revision. `state_history` lists every transition as `{state, date}`."""
 
     id = models.CharField(primary_key=True, max_length=22, default=new_id, editable=False)
     namespace = models.CharField(max_length=150)
     flow_id = models.CharField("flow id", max_length=100)
     flow_revision = models.ForeignKey(FlowRevision, on_delete=models.PROTECT, related_name="executions")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
-    state_history = models.JSONField(default=list)
     inputs = models.JSONField(default=dict, blank=True)
     outputs = models.JSONField(default=dict, blank=True)
     labels = models.JSONField(default=list, blank=True, help_text="Kestra's [{key, value}] list")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -35,21 +62,17 @@ class Execution(models.Model):
         return self.id
 
 
-class TaskRun(models.Model):
+class TaskRun(StatefulModel):
     """One task of an execution; `attempt` counts the attempts started, in PostgreSQL, not the broker."""
 
     id = models.CharField(primary_key=True, max_length=22, default=new_id, editable=False)
     execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="task_runs")
     task_id = models.CharField("task id", max_length=100)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
-    state_history = models.JSONField(default=list)
     attempt = models.PositiveIntegerField(default=0)
     outputs = models.JSONField(default=dict, blank=True)
     worker_id = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -65,7 +88,8 @@ class LogEntry(models.Model):
 
     execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="logs")
     task_run = models.ForeignKey(TaskRun, on_delete=models.CASCADE, null=True, blank=True, related_name="logs")
-    task_id = models.CharField("task id", max_length=100, blank=True)
+    # NULL, not "", for execution-level lines: the wire omits a null taskId, as Kestra does.
+    task_id = models.CharField("task id", max_length=100, null=True, blank=True)  # noqa: DJ001
     attempt = models.PositiveIntegerField(null=True, blank=True)
     level = models.CharField(max_length=5, choices=Level.choices)
     message = models.TextField()

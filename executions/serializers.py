@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowhub.api.serializers import CompactSerializer, LabelSerializer
-from flowhub.engine.states import TERMINAL, State
 
-from .models import Execution, LogEntry, TaskRun
+from .models import Execution
 
 
 class HistorySerializer(serializers.Serializer):
@@ -24,23 +22,9 @@ class StateSerializer(CompactSerializer):
 
     current = serializers.CharField(source="state")
     histories = HistorySerializer(source="state_history", many=True)
-    duration = serializers.SerializerMethodField()
-    startDate = serializers.SerializerMethodField()
-    endDate = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.FloatField())
-    def get_duration(self, row: Execution | TaskRun) -> float:
-        start = row.created_at
-        end = row.ended_at if row.state in TERMINAL and row.ended_at else timezone.now()
-        return round((end - start).total_seconds(), 6)
-
-    @extend_schema_field(serializers.CharField())
-    def get_startDate(self, row: Execution | TaskRun) -> str | None:
-        return row.state_history[0]["date"] if row.state_history else None
-
-    @extend_schema_field(serializers.CharField(required=False))
-    def get_endDate(self, row: Execution | TaskRun) -> str | None:
-        return row.state_history[-1]["date"] if State(row.state) in TERMINAL and row.state_history else None
+    duration = serializers.FloatField(source="duration_seconds")
+    startDate = serializers.CharField(source="start_date")
+    endDate = serializers.CharField(source="end_date", required=False, help_text="Only once terminal.")
 
 
 class TaskRunSerializer(CompactSerializer):
@@ -92,13 +76,9 @@ class LogEntrySerializer(CompactSerializer):
     namespace = serializers.CharField(source="execution.namespace")
     flowId = serializers.CharField(source="execution.flow_id")
     executionId = serializers.CharField(source="execution_id")
-    taskId = serializers.SerializerMethodField()
-    taskRunId = serializers.CharField(source="task_run_id", allow_null=True)
-    attemptNumber = serializers.IntegerField(source="attempt", allow_null=True)
+    taskId = serializers.CharField(source="task_id", required=False)
+    taskRunId = serializers.CharField(source="task_run_id", required=False)
+    attemptNumber = serializers.IntegerField(source="attempt", required=False)
     timestamp = serializers.DateTimeField()
     level = serializers.CharField()
     message = serializers.CharField()
-
-    @extend_schema_field(serializers.CharField(required=False))
-    def get_taskId(self, entry: LogEntry) -> str | None:
-        return entry.task_id or None

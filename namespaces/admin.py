@@ -8,6 +8,12 @@ class NamespaceAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at"]
     search_fields = ["id"]
 
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # namespaces are created, parents included, with their first flow
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # a namespace's id is its only field
+
 
 class FlowRevisionInline(admin.TabularInline):
     model = FlowRevision

@@ -18,7 +18,8 @@ from . import selectors, services
 from .flows import parsed_revision
 from .models import Flow, FlowRevision
 
-YAML_BODY = {"application/x-yaml": OpenApiTypes.STR}
+# Kestra's media type first; raw bytes too, for generators (openapi-python-client) that know no YAML type.
+YAML_BODY = {"application/x-yaml": OpenApiTypes.STR, "application/octet-stream": OpenApiTypes.BINARY}
 
 
 class FlowOutputSerializer(CompactSerializer):

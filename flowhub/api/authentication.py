@@ -46,6 +46,8 @@ verified_passwords = _VerifiedPasswords()
 
 
 class CachedBasicAuthentication(BasicAuthentication):
+    www_authenticate_realm = "flowhub"
+
     def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
         user_model = get_user_model()
         user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: userid}).first()

@@ -38,4 +38,10 @@ class TextYamlParser(YamlSourceParser):
     media_type = "text/yaml"
 
 
-YAML_PARSERS = [YamlSourceParser, YamlAliasParser, TextYamlParser]
+class OctetStreamYamlParser(YamlSourceParser):
+    """Raw bytes: what generated clients send when they cannot name a YAML media type."""
+
+    media_type = "application/octet-stream"
+
+
+YAML_PARSERS = [YamlSourceParser, YamlAliasParser, TextYamlParser, OctetStreamYamlParser]

@@ -1,27 +1,10 @@
 """`manage.py serve` (what `make run` starts): SQLite, filesystem broker, web + worker + scheduler."""
 
 import signal
-import sys
 import time
 
-import pytest
-
-from .processes import alive, base_env, descendants, free_port, start, stop, wait_until_healthy
+from .processes import alive, descendants
 from .quickstart import Api, run_failing_flow, run_quickstart
-
-
-@pytest.fixture
-def embedded(tmp_path):
-    port = free_port()
-    env = base_env(tmp_path / "data", FLOWHUB_ADMIN_USER="admin", FLOWHUB_ADMIN_PASSWORD="admin-pw", PORT=str(port))
-    log = tmp_path / "serve.log"
-    process = start([sys.executable, "manage.py", "serve"], env, log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log, timeout=90)
-        yield process, base_url, log
-    finally:
-        stop(process, signal.SIGKILL)
 
 
 def test_serve_runs_the_quick_start_and_ctrl_c_stops_every_child(embedded):
