@@ -1,0 +1,36 @@
+"""Kestra's own Python client, kestrapy, against flowhub: the calls of the quick start, unchanged."""
+
+import time
+
+import kestrapy
+
+from tests.e2e.conftest import EMBEDDED_ADMIN
+from tests.e2e.quickstart import HELLO
+
+
+def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+
+    flow = client.flows.create_flow(tenant="main", body=HELLO)
+    assert (flow.id, flow.namespace, flow.revision, flow.source) == ("hello", "acme.sales", 1, HELLO)
+    assert client.flows.flow(namespace="acme.sales", id="hello", tenant="main").revision == 1
+
+    created = client.executions.create_execution(
+        tenant="main", namespace="acme.sales", id="hello", labels=["team:compat"], inputs={"name": "Kestrapy"}
+    )
+    assert created.state.current.value == "CREATED"
+    deadline = time.monotonic() + 60
+    execution = client.executions.execution(execution_id=created.id, tenant="main")
+    while execution.state.current.value not in ("SUCCESS", "FAILED") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        execution = client.executions.execution(execution_id=created.id, tenant="main")
+    assert execution.state.current.value == "SUCCESS"
+    assert [(run.task_id, run.state.current.value) for run in execution.task_run_list] == [
+        ("greet", "SUCCESS"),
+        ("answer", "SUCCESS"),
+    ]
+    assert {(label.key, label.value) for label in execution.labels} >= {("team", "compat")}
+
+    logs = client.logs.list_logs_from_execution(execution_id=created.id, tenant="main")
+    assert [log.message for log in logs] == ["Hello, Kestrapy!"]
