@@ -27,4 +27,4 @@ def embedded(tmp_path):
         wait_until_healthy(base_url, process, log, timeout=90)
         yield process, base_url, log
     finally:
-        stop(process, signal.SIGKILL)
+        stop(process, signal.SIGTERM)

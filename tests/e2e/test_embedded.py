@@ -21,3 +21,14 @@ def test_serve_runs_the_quick_start_and_ctrl_c_stops_every_child(embedded):
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in children if alive(pid)]
+
+
+def test_children_do_not_outlive_a_killed_serve(embedded):
+    process, _, _ = embedded
+    children = descendants(process.pid)
+    process.kill()  # SIGKILL: serve cannot clean up, the kernel must
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)]

@@ -7,6 +7,8 @@ dying) also stops whatever they forked, such as the worker's pool processes.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -19,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 GRACE_SECONDS = 10
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class Command(BaseCommand):
@@ -66,7 +69,14 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
 
 
 def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, start_new_session=True)
+    return subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel send SIGTERM to the child if `serve` dies, even by SIGKILL."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class _StopSignal:
