@@ -6,7 +6,7 @@ Validation collects as many errors as it can in one pass, so a user fixes a flow
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 
@@ -16,6 +16,9 @@ from .inputs import InputSpec, OutputSpec
 from .model import Flow
 from .registry import Registry, TaskDefinition
 from .yamlsource import LoadedYaml, Path
+
+Model = TypeVar("Model", bound=pydantic.BaseModel)
+Spec = TypeVar("Spec", InputSpec, OutputSpec)
 
 FLOW_ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 NAMESPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -119,8 +122,10 @@ class _FlowValidator:
         if value is None:
             self.fail(("namespace",), "field required")
             return ""
-        problem = validate_namespace(value) if isinstance(value, str) else "must be a string"
-        if problem:
+        if not isinstance(value, str):
+            self.fail(("namespace",), "must be a string")
+            return ""
+        if problem := validate_namespace(value):
             self.fail(("namespace",), problem)
             return ""
         return value
@@ -135,8 +140,9 @@ class _FlowValidator:
     def _labels(self, value: Any) -> dict[str, str]:
         if value is None:
             return {}
+        pairs: list[tuple[Path, Any, Any]]
         if isinstance(value, dict):
-            pairs = [((key,), key, item) for key, item in value.items()]
+            pairs = [(("labels", key), key, item) for key, item in value.items()]
         elif isinstance(value, list) and all(isinstance(item, dict) for item in value):
             pairs = [(("labels", index), item.get("key"), item.get("value")) for index, item in enumerate(value)]
         else:
@@ -144,23 +150,22 @@ class _FlowValidator:
             return {}
         labels: dict[str, str] = {}
         for path, key, item in pairs:
-            full_path = path if path[0] == "labels" else ("labels", *path)
             if not isinstance(key, str) or not key or item is None or isinstance(item, (dict, list)):
-                self.fail(full_path, "a label needs a non-empty key and a scalar value")
+                self.fail(path, "a label needs a non-empty key and a scalar value")
             elif key.startswith("system.") and key != "system.readOnly":
-                self.fail(full_path, "system labels can only be set by flowhub itself")
+                self.fail(path, "system labels can only be set by flowhub itself")
             else:
                 labels[key] = _scalar_text(item)
         return labels
 
-    def _specs(self, document: dict[str, Any], key: str, model: type[pydantic.BaseModel]) -> tuple[Any, ...]:
+    def _specs(self, document: dict[str, Any], key: str, model: type[Spec]) -> tuple[Spec, ...]:
         value = document.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
             self.fail((key,), "must be a list")
             return ()
-        specs: list[Any] = []
+        specs: list[Spec] = []
         seen: set[str] = set()
         for index, item in enumerate(value):
             path: Path = (key, index)
@@ -211,7 +216,7 @@ class _FlowValidator:
             return None
         return self._model(task_type, item, path)
 
-    def _model(self, model: type[pydantic.BaseModel], item: dict[str, Any], path: Path) -> Any:
+    def _model(self, model: type[Model], item: dict[str, Any], path: Path) -> Model | None:
         try:
             return model.model_validate(item)
         except pydantic.ValidationError as exc:
