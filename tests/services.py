@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 POSTGRES_URL = os.environ.get("FLOWHUB_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/flowhub")
 REDIS_URL = os.environ.get("FLOWHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+RABBITMQ_URL = os.environ.get("FLOWHUB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672")
+URLS = {"PostgreSQL": POSTGRES_URL, "Redis": REDIS_URL, "RabbitMQ": RABBITMQ_URL}
 
 
 def in_ci() -> bool:
@@ -29,8 +31,9 @@ def reachable(url: str) -> bool:
         return False
 
 
-def missing() -> list[str]:
-    return [name for name, url in (("PostgreSQL", POSTGRES_URL), ("Redis", REDIS_URL)) if not reachable(url)]
+def missing(*names: str) -> list[str]:
+    """Which of the named services (default: PostgreSQL and Redis) do not answer."""
+    return [name for name in names or ("PostgreSQL", "Redis") if not reachable(URLS[name])]
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """The distributed mode: PostgreSQL, Redis, the web server and a celery worker as separate processes."""
 
 import os
+import shutil
+import subprocess
 import sys
 import uuid
+from urllib.parse import urlsplit
 
+import psycopg2
 import pytest
 import redis
-from django.conf import settings
 
 from tests import services
 
@@ -16,33 +19,62 @@ from .quickstart import Api, run_failing_flow, run_quickstart
 pytestmark = pytest.mark.distributed
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    if services.missing() or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        reason = f"needs PostgreSQL (DATABASE_URL) and Redis; missing: {services.missing() or ['PostgreSQL']}"
+def require(*names: str) -> None:
+    if down := services.missing(*names):
+        reason = f"needs {', '.join(names)}; not available: {', '.join(down)}"
         if services.in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
-    worker_number = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    url = f"{services.REDIS_URL}/{10 + worker_number}"  # a database of its own per test process
-    redis.Redis.from_url(url).flushdb()
-    return url
+
+
+def process_number() -> int:
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+@pytest.fixture(scope="module", params=["redis", "amqp"])
+def broker_url(request):
+    """An empty broker of this test process's own: a Redis database, or a RabbitMQ virtual host."""
+    if request.param == "redis":
+        require("PostgreSQL", "Redis")
+        url = f"{services.REDIS_URL}/{10 + process_number()}"
+        redis.Redis.from_url(url).flushdb()
+        return url
+    require("PostgreSQL", "RabbitMQ")
+    vhost = f"flowhub-test-{process_number()}"
+    rabbitmqctl = shutil.which("rabbitmqctl") or "rabbitmqctl"
+    subprocess.run([rabbitmqctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+    for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]):
+        subprocess.run([rabbitmqctl, *command], capture_output=True, timeout=60, check=True)
+    return f"{services.RABBITMQ_URL}/{vhost}"
 
 
 @pytest.fixture(scope="module")
-def stack(redis_url, django_db_setup, django_db_blocker, tmp_path_factory):
-    database = settings.DATABASES["default"]
-    database_url = (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
+def database_url(broker_url):
+    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
+    name = f"flowhub_e2e_{process_number()}"
+    server = urlsplit(services.POSTGRES_URL)
+    admin = psycopg2.connect(server._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield server._replace(path=f"/{name}").geturl()
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def stack(broker_url, database_url, tmp_path_factory):
     directory = tmp_path_factory.mktemp("distributed")
     env = base_env(
         directory / "data",
         DATABASE_URL=database_url,
-        CELERY_BROKER_URL=redis_url,
+        CELERY_BROKER_URL=broker_url,
         FLOWHUB_ADMIN_USER="operator",
         FLOWHUB_ADMIN_PASSWORD="operator-pw",
     )
+    manage("migrate", "--noinput", env=env)
     manage("ensure_admin", env=env)
     port = free_port()
     web_log, worker_log = directory / "web.log", directory / "worker.log"
