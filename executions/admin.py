@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import Execution, LogEntry, TaskRun
 
 
 class ReadOnlyMixin:
     """Executions are written by the engine only; the admin shows them."""
+
+    @admin.display(description="state history")
+    def history(self, row: Execution | TaskRun) -> str:
+        entries = ((entry["state"], entry["date"]) for entry in row.state_history)
+        return format_html_join(mark_safe("<br>"), "{} at {}", entries)
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -36,7 +43,7 @@ class ExecutionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["id", "flow_id", "namespace"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "id", "namespace", "flow_id", "flow_revision", "state", "state_history", "inputs", "outputs", "labels",
+        "id", "namespace", "flow_id", "flow_revision", "state", "history", "inputs", "outputs", "labels",
         "created_at", "started_at", "ended_at", "updated_at",
     ]  # fmt: skip
     inlines = [TaskRunInline, LogEntryInline]

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from executions import services
 from executions.models import Execution, LogEntry, TaskRun
@@ -178,3 +179,17 @@ def test_reading_an_execution_takes_a_fixed_number_of_queries(api, hello, django
     run_to_end(execution_id)
     with django_assert_num_queries(3):  # user, execution + revision, task runs
         assert api.get(f"/api/v1/executions/{execution_id}").status_code == 200
+
+
+def test_an_upload_past_the_limit_is_413_and_stores_nothing(api, hello, settings):
+    settings.FLOWHUB_MAX_UPLOAD_BYTES = 1024
+    upload = SimpleUploadedFile("big.bin", b"x" * 4096)
+    body = assert_problem(trigger(api, {"name": "ada", "attachment": upload}), 413, "payload-too-large")
+    assert "1024 bytes" in body["detail"]
+    assert not Execution.objects.exists()
+
+
+def test_a_form_past_the_body_limit_is_413(api, hello, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    assert_problem(trigger(api, {"name": "x" * 4096}), 413, "payload-too-large")
+    assert not Execution.objects.exists()

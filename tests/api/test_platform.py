@@ -81,6 +81,7 @@ def test_admin_lists_and_shows_flows_and_executions(api, admin_client_logged_in)
         assert response.status_code == 200, path
     page = admin_client_logged_in.get(f"/admin/executions/execution/{execution_id}/change/").content.decode()
     assert "Hello, world!" in page and "answer" in page
+    assert "SUCCESS at " in page  # the state history, one line per transition
 
 
 def test_sweep_resends_only_work_left_unclaimed_for_30_seconds(api):
