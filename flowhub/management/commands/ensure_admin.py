@@ -13,7 +13,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         username, password = settings.FLOWHUB_ADMIN_USER, settings.FLOWHUB_ADMIN_PASSWORD
         if not username:
-            self.stdout.write("FLOWHUB_ADMIN_USER is not set: no superuser created (see `manage.py createsuperuser`).")
+            self.stdout.write(
+                "FLOWHUB_ADMIN_USER is not set: no superuser created. Set FLOWHUB_ADMIN_USER and "
+                "FLOWHUB_ADMIN_PASSWORD, or run `.venv/bin/python manage.py createsuperuser`."
+            )
             return
         users = get_user_model().objects
         if users.filter(username=username).exists():
