@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowhub.api.filters import parse_filters
+from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import YAML_PARSERS
+from flowhub.api.problems import Problem, ProblemErrorSerializer, error_json
 from flowhub.api.serializers import CompactSerializer, LabelSerializer
+from flowhub.engine.errors import ErrorDetail
 
 from . import selectors, services
 from .flows import parsed_revision
 from .models import Flow, FlowRevision
+from .validation import FlowValidation, flows_validate
 
 # Kestra's media type first; raw bytes too, for generators (openapi-python-client) that know no YAML type.
 YAML_BODY = {"application/x-yaml": OpenApiTypes.STR, "application/octet-stream": OpenApiTypes.BINARY}
@@ -108,6 +113,13 @@ class FlowDetailApi(APIView):
         flow = services.flow_update(namespace=namespace, flow_id=flow_id, source=request.data or "")
         return Response(flow_json(flow, flow.current, with_source=True))
 
+    @extend_schema(
+        operation_id="deleteFlow", summary="Delete a flow (its executions stay)", responses={204: None}, tags=["Flows"]
+    )
+    def delete(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
+        services.flow_delete(namespace=namespace, flow_id=flow_id)
+        return Response(status=204)
+
 
 class FlowListByNamespaceApi(APIView):
     @extend_schema(
@@ -120,3 +132,174 @@ class FlowListByNamespaceApi(APIView):
     def get(self, request: Request, namespace: str, **_: Any) -> Response:
         flows = selectors.flow_list(namespace=namespace)
         return Response([flow_json(flow, flow.current, with_source=False) for flow in flows])
+
+
+FLOW_SORTS = {"id": "flow_id", "namespace": "namespace_id", "updated": "updated_at", "created": "created_at"}
+FLOW_FILTERS = {
+    "q": frozenset({"EQUALS", "CONTAINS"}),
+    "namespace": frozenset({"EQUALS", "PREFIX", "STARTS_WITH"}),
+    "labels": frozenset({"EQUALS"}),
+}
+
+
+class FlowPageSerializer(serializers.Serializer):
+    results = FlowOutputSerializer(many=True)
+    total = serializers.IntegerField()
+
+
+class FlowSearchApi(APIView):
+    @extend_schema(
+        operation_id="searchFlows",
+        summary="Search flows: filters[q|namespace|labels][OP]=…, or legacy q, namespace (prefix), labels=k:v",
+        parameters=[
+            OpenApiParameter("page", int, description="From 1"),
+            OpenApiParameter("size", int, description=f"At most {MAX_PAGE_SIZE}"),
+            OpenApiParameter("sort", str, many=True, description="field:asc|desc; fields: " + ", ".join(FLOW_SORTS)),
+            OpenApiParameter("q", str),
+            OpenApiParameter("namespace", str, description="This namespace and those below it"),
+            OpenApiParameter("labels", str, many=True, description="key:value"),
+        ],
+        responses=FlowPageSerializer,
+        tags=["Flows"],
+    )
+    def get(self, request: Request, **_: Any) -> Response:
+        params = request.query_params
+        paging = page_request(params, FLOW_SORTS, default=("namespace_id", "flow_id"))
+        criteria: dict[str, Any] = {
+            "text": params.get("q"),
+            "namespace_prefix": params.get("namespace"),
+            "labels": [_label(value) for value in params.getlist("labels")],
+        }
+        for condition in parse_filters(params, FLOW_FILTERS):
+            if condition.field == "q":
+                criteria["text"] = condition.value
+            elif condition.field == "namespace":
+                key = "namespace" if condition.operation == "EQUALS" else "namespace_prefix"
+                criteria[key] = condition.value
+            elif condition.key is not None:
+                criteria["labels"].append((condition.key, condition.value))
+        flows = selectors.flow_search(**criteria)
+        return paged_response(
+            request, flows, paging, lambda rows: [flow_json(flow, flow.current, with_source=False) for flow in rows]
+        )
+
+
+def _label(value: str) -> tuple[str, str]:
+    key, separator, label_value = value.partition(":")
+    if not separator or not key:
+        raise Problem(
+            400, "invalid-query-parameter", "Invalid query parameter", "invalid labels",
+            [ErrorDetail("labels", f"'{value}' is not of the form key:value")],
+        )  # fmt: skip
+    return key, label_value
+
+
+class FlowRevisionListApi(APIView):
+    @extend_schema(
+        operation_id="listFlowRevisions",
+        summary="Every revision of a flow, oldest first, with its source",
+        responses=FlowOutputSerializer(many=True),
+        tags=["Flows"],
+    )
+    def get(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
+        revisions = selectors.flow_revisions(namespace=namespace, flow_id=flow_id)
+        return Response([flow_json(revision.flow, revision, with_source=True) for revision in revisions])
+
+
+class FlowValidationSerializer(CompactSerializer):
+    index = serializers.IntegerField()
+    namespace = serializers.CharField(required=False)
+    flow = serializers.CharField(required=False)
+    constraints = serializers.CharField(required=False, help_text="Every violation, in one line; absent if valid.")
+    outdated = serializers.BooleanField(default=False)
+    deprecationPaths = serializers.ListField(child=serializers.CharField(), default=list)
+    warnings = serializers.ListField(child=serializers.CharField(), default=list)
+    infos = serializers.ListField(child=serializers.CharField(), default=list)
+    errors = serializers.SerializerMethodField(help_text="flowhub: each violation with its path and line")
+
+    @extend_schema_field(ProblemErrorSerializer(many=True))
+    def get_errors(self, result: FlowValidation) -> list[dict[str, Any]]:
+        return [error_json(error) for error in result.errors]
+
+
+class FlowValidateApi(APIView):
+    parser_classes = YAML_PARSERS
+
+    @extend_schema(
+        operation_id="validateFlows",
+        summary="Validate one or more flows (YAML documents separated by ---) without saving them",
+        request=YAML_BODY,
+        responses=FlowValidationSerializer(many=True),
+        tags=["Flows"],
+    )
+    def post(self, request: Request, **_: Any) -> Response:
+        results = flows_validate(source=request.data or "")
+        return Response(FlowValidationSerializer(results, many=True).data)
+
+
+class FlowRefSerializer(serializers.Serializer):
+    namespace = serializers.CharField()
+    id = serializers.CharField()
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+def _toggle_view(disabled: bool, operation_id: str) -> type[APIView]:
+    class FlowToggleApi(APIView):
+        @extend_schema(
+            operation_id=operation_id,
+            summary=("Disable" if disabled else "Enable") + " flows by id (a new revision each)",
+            request=FlowRefSerializer(many=True),
+            responses=CountSerializer,
+            tags=["Flows"],
+        )
+        def post(self, request: Request, **_: Any) -> Response:
+            refs = FlowRefSerializer(data=request.data, many=True)
+            refs.is_valid(raise_exception=True)
+            pairs = [(ref["namespace"], ref["id"]) for ref in refs.validated_data]
+            return Response({"count": services.flows_set_disabled(refs=pairs, disabled=disabled)})
+
+    FlowToggleApi.__name__ = FlowToggleApi.__qualname__ = f"Flow{'Disable' if disabled else 'Enable'}ByIdsApi"
+    return FlowToggleApi
+
+
+FlowEnableByIdsApi = _toggle_view(disabled=False, operation_id="enableFlowsByIds")
+FlowDisableByIdsApi = _toggle_view(disabled=True, operation_id="disableFlowsByIds")
+
+
+class FlowDuplicateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        namespace = serializers.CharField(required=False, help_text="Default: the original's")
+        id = serializers.CharField(required=False, help_text="Default: the original's")
+
+    @extend_schema(
+        operation_id="duplicateFlow",
+        summary="Copy a flow under a new id and/or namespace; its YAML is rewritten to match",
+        request=InputSerializer,
+        responses=FlowOutputSerializer,
+        tags=["Flows"],
+    )
+    def post(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flow = services.flow_duplicate(
+            namespace=namespace,
+            flow_id=flow_id,
+            new_namespace=body.validated_data.get("namespace", namespace),
+            new_id=body.validated_data.get("id", flow_id),
+        )
+        return Response(flow_json(flow, flow.current, with_source=True))
+
+
+class FlowDistinctNamespacesApi(APIView):
+    @extend_schema(
+        operation_id="listDistinctNamespaces",
+        summary="Namespaces that hold at least one flow",
+        parameters=[OpenApiParameter("q", str)],
+        responses={(200, "application/json"): {"type": "array", "items": {"type": "string"}}},
+        tags=["Flows"],
+    )
+    def get(self, request: Request, **_: Any) -> Response:
+        return Response(selectors.namespaces_with_flows(text=request.query_params.get("q")))

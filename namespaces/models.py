@@ -23,6 +23,7 @@ class Flow(models.Model):
         "FlowRevision", on_delete=models.PROTECT, null=True, related_name="+", verbose_name="current revision"
     )
     deleted = models.BooleanField(default=False)
+    labels = models.JSONField(default=dict, blank=True, help_text="the current revision's labels, for search")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, JSONField, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTransform, KeyTransformExact
 
 from flowhub.exceptions import NotFound
 
-from .models import Flow, FlowRevision
+from .models import Flow, FlowRevision, Namespace
 
 
 def flow_get(*, namespace: str, flow_id: str) -> Flow:
@@ -29,3 +33,56 @@ def flow_revision_get(*, flow: Flow, revision: int | None) -> FlowRevision:
 
 def flow_list(*, namespace: str) -> QuerySet[Flow]:
     return Flow.objects.select_related("current").filter(namespace_id=namespace, deleted=False).order_by("flow_id")
+
+
+def flow_search(
+    *, namespace_prefix: str | None = None, namespace: str | None = None, text: str | None = None,
+    labels: Iterable[tuple[str, str]] = (),
+) -> QuerySet[Flow]:  # fmt: skip
+    """Live flows matching every given criterion: namespace or prefix (dot-aware), id text, labels."""
+    flows = Flow.objects.select_related("current").filter(deleted=False)
+    if namespace is not None:
+        flows = flows.filter(namespace_id=namespace)
+    if namespace_prefix is not None:
+        flows = flows.filter(Q(namespace_id=namespace_prefix) | Q(namespace__id__startswith=f"{namespace_prefix}."))
+    if text:
+        flows = flows.filter(Q(flow_id__icontains=text) | Q(namespace__id__icontains=text))
+    for key, value in labels:
+        flows = flows.filter(KeyTransformExact(KeyTransform(key, "labels"), Value(value, JSONField())))
+    return flows
+
+
+def flow_revisions(*, namespace: str, flow_id: str) -> list[FlowRevision]:
+    flow = flow_get(namespace=namespace, flow_id=flow_id)
+    return list(FlowRevision.objects.filter(flow=flow).select_related("flow").order_by("revision"))
+
+
+def namespaces_with_flows(*, text: str | None = None) -> list[str]:
+    names = Flow.objects.filter(deleted=False)
+    if text:
+        names = names.filter(namespace__id__icontains=text)
+    return list(names.order_by("namespace_id").values_list("namespace_id", flat=True).distinct())
+
+
+def namespace_search(*, text: str | None = None) -> QuerySet[Namespace]:
+    namespaces = Namespace.objects.annotate(flow_count=Count("flows", filter=Q(flows__deleted=False)))
+    return namespaces.filter(id__icontains=text) if text else namespaces
+
+
+def namespace_get(*, namespace: str) -> Namespace:
+    found = namespace_search().filter(id=namespace).first()
+    if found is None:
+        raise NotFound(f"namespace '{namespace}' does not exist")
+    return found
+
+
+def namespace_tree(*, namespace: str) -> dict[str, Any]:
+    """`{id, flowCount, children: [...]}` for a namespace and every namespace below it."""
+    root = namespace_get(namespace=namespace)
+    below = namespace_search().filter(id__startswith=f"{namespace}.").order_by("id")
+    nodes: dict[str, dict[str, Any]] = {root.id: {"id": root.id, "flowCount": root.flow_count, "children": []}}
+    for child in below:
+        node = {"id": child.id, "flowCount": child.flow_count, "children": []}
+        nodes[child.id] = node
+        nodes[child.id.rsplit(".", 1)[0]]["children"].append(node)
+    return nodes[root.id]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from flowhub.engine.errors import ErrorDetail
+from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.sourceedit import set_top_level
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
-from .flows import parse_source
+from .flows import parse_source, parsed_revision
 from .models import Flow, FlowRevision, Namespace
 
 
@@ -33,7 +35,7 @@ def flow_create(*, source: str) -> Flow:
             except IntegrityError:
                 raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists") from None
         flow.deleted = False
-        return _add_revision(flow, source)
+        return _add_revision(flow, source, parsed)
 
 
 def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
@@ -56,12 +58,51 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
             raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
         if flow.current is not None and flow.current.source == source:
             return flow  # an identical save keeps the revision, as Kestra does
-        return _add_revision(flow, source)
+        return _add_revision(flow, source, parsed)
 
 
-def _add_revision(flow: Flow, source: str) -> Flow:
+def flow_delete(*, namespace: str, flow_id: str) -> None:
+    """Soft delete: the flow disappears from reads, its revisions and executions stay."""
+    deleted = Flow.objects.filter(namespace_id=namespace, flow_id=flow_id, deleted=False).update(deleted=True)
+    if not deleted:
+        raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
+
+
+def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool) -> int:
+    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision); how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for namespace, flow_id in refs:
+            flow = (
+                Flow.objects.select_for_update(of=("self",))
+                .select_related("current")
+                .filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
+                .first()
+            )
+            if flow is None or flow.current is None or parsed_revision(flow.current).disabled == disabled:
+                continue
+            source = set_top_level(flow.current.source, "disabled", disabled)
+            _add_revision(flow, source, parse_source(source))
+            changed += 1
+    return changed
+
+
+def flow_duplicate(*, namespace: str, flow_id: str, new_namespace: str, new_id: str) -> Flow:
+    """A copy of a flow under another id and/or namespace, its YAML rewritten to match."""
+    original = Flow.objects.select_related("current").filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
+    flow = original.first()
+    if flow is None or flow.current is None:
+        raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
+    if (new_namespace, new_id) == (namespace, flow_id):
+        raise Invalid("a duplicate needs another id or namespace", [ErrorDetail("id", "same as the original")])
+    source = set_top_level(set_top_level(flow.current.source, "id", new_id), "namespace", new_namespace)
+    return flow_create(source=source)
+
+
+def _add_revision(flow: Flow, source: str, parsed: ParsedFlow) -> Flow:
     """Append the next revision (after a delete, numbering continues) and make it current."""
     last = FlowRevision.objects.filter(flow=flow).order_by("-revision").values_list("revision", flat=True).first()
     flow.current = FlowRevision.objects.create(flow=flow, revision=(last or 0) + 1, source=source)
-    flow.save(update_fields=["current", "deleted", "updated_at"])
+    flow.labels = parsed.labels
+    flow.save(update_fields=["current", "deleted", "labels", "updated_at"])
     return flow

@@ -2,8 +2,16 @@ from django.urls import path
 
 from . import api
 
+# Fixed words first: `flows/search` must not be read as the namespace "search".
 urlpatterns = [
     path("flows", api.FlowCreateApi.as_view(), name="flow-create"),
+    path("flows/search", api.FlowSearchApi.as_view(), name="flow-search"),
+    path("flows/validate", api.FlowValidateApi.as_view(), name="flow-validate"),
+    path("flows/distinct-namespaces", api.FlowDistinctNamespacesApi.as_view(), name="flow-distinct-namespaces"),
+    path("flows/enable/by-ids", api.FlowEnableByIdsApi.as_view(), name="flow-enable-by-ids"),
+    path("flows/disable/by-ids", api.FlowDisableByIdsApi.as_view(), name="flow-disable-by-ids"),
     path("flows/<str:namespace>", api.FlowListByNamespaceApi.as_view(), name="flow-list-by-namespace"),
     path("flows/<str:namespace>/<str:flow_id>", api.FlowDetailApi.as_view(), name="flow-detail"),
+    path("flows/<str:namespace>/<str:flow_id>/revisions", api.FlowRevisionListApi.as_view(), name="flow-revisions"),
+    path("flows/<str:namespace>/<str:flow_id>/duplicate", api.FlowDuplicateApi.as_view(), name="flow-duplicate"),
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -99,13 +100,22 @@ def problem_body(problem: Problem, instance: str | None) -> dict[str, Any]:
         "status": problem.status_code,
         "detail": str(problem.detail),
         "instance": instance,
-        "errors": [_error_json(error) for error in problem.errors] or None,
+        "errors": [error_json(error) for error in problem.errors] or None,
         "traceId": current_request_id(),
     }
     return {key: value for key, value in body.items() if value is not None}
 
 
-def _error_json(error: ErrorDetail) -> dict[str, Any]:
+class ProblemErrorSerializer(serializers.Serializer):
+    """One entry of a problem's `errors`."""
+
+    path = serializers.CharField()
+    detail = serializers.CharField()
+    line = serializers.IntegerField(required=False)
+    column = serializers.IntegerField(required=False)
+
+
+def error_json(error: ErrorDetail) -> dict[str, Any]:
     item = {"path": error.path, "detail": error.detail, "line": error.line, "column": error.column}
     return {key: value for key, value in item.items() if value is not None}
 

@@ -7,6 +7,7 @@ materialise and refusing documents that are too deep, too big or use duplicate k
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,3 +105,22 @@ class _Builder:
     @staticmethod
     def _error(node: yaml.Node, path: Path, detail: str) -> ErrorDetail:
         return ErrorDetail(format_path(path), detail, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_DOCUMENT_SEPARATOR = re.compile(r"---[ \t]*(#.*)?")
+
+
+def split_documents(source: str) -> list[tuple[int, str]]:
+    """The documents of a `---`-separated stream, each with the number of lines before it.
+
+    Splitting the text (rather than parsing the stream) keeps each document's source verbatim
+    and lets errors be reported at their line in the whole stream.
+    """
+    documents: list[tuple[int, str]] = []
+    start, lines = 0, source.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if _DOCUMENT_SEPARATOR.fullmatch(line.rstrip("\r\n")):
+            documents.append((start, "".join(lines[start:number])))
+            start = number + 1
+    documents.append((start, "".join(lines[start:])))
+    return [(offset, text) for offset, text in documents if text.strip()]

@@ -53,3 +53,10 @@ def test_merge_keys_are_resolved():
 def test_python_tags_are_not_constructed():
     with pytest.raises(InvalidFlowError):
         yamlsource.load("a: !!python/object/apply:os.system ['true']\n")
+
+
+def test_a_stream_splits_into_documents_with_their_line_offsets():
+    stream = "---\nid: a\n---   # second\nid: b\nx: 1\n---\n\n"
+    assert yamlsource.split_documents(stream) == [(1, "id: a\n"), (3, "id: b\nx: 1\n")]
+    assert yamlsource.split_documents("id: a\n") == [(0, "id: a\n")]
+    assert yamlsource.split_documents("") == []

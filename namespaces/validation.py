@@ -1,0 +1,51 @@
+"""`POST /flows/validate`: every flow of a YAML stream checked, each with all its violations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from flowhub.engine import yamlsource
+from flowhub.engine.errors import EngineError, ErrorDetail, InvalidFlowError
+
+from .flows import parse_source
+
+
+@dataclass
+class FlowValidation:
+    index: int
+    namespace: str | None = None
+    flow: str | None = None
+    errors: list[ErrorDetail] = field(default_factory=list)
+
+    @property
+    def constraints(self) -> str | None:
+        """Kestra's one-string summary of the violations, or None for a valid flow."""
+        if not self.errors:
+            return None
+        return ", ".join(f"{e.path}: {e.detail}" + (f" (line {e.line})" if e.line else "") for e in self.errors)
+
+
+def flows_validate(*, source: str) -> list[FlowValidation]:
+    results = []
+    for index, (offset, text) in enumerate(yamlsource.split_documents(source)):
+        result = FlowValidation(index=index, **_identity(text))
+        try:
+            parse_source(text)
+        except InvalidFlowError as exc:
+            result.errors = [replace(e, line=e.line + offset) if e.line else e for e in exc.errors]
+        except EngineError as exc:
+            result.errors = [ErrorDetail("$", str(exc))]
+        results.append(result)
+    return results
+
+
+def _identity(text: str) -> dict[str, str | None]:
+    """The id and namespace a document claims, read leniently: it may be invalid."""
+    try:
+        document = yamlsource.load(text).data
+    except EngineError:
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    return {key: value for key, value in (("namespace", document.get("namespace")), ("flow", document.get("id")))
+            if isinstance(value, str)}  # fmt: skip
