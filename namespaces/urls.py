@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, namespace_api
 
 # Fixed words first: `flows/search` must not be read as the namespace "search".
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("flows/<str:namespace>/<str:flow_id>", api.FlowDetailApi.as_view(), name="flow-detail"),
     path("flows/<str:namespace>/<str:flow_id>/revisions", api.FlowRevisionListApi.as_view(), name="flow-revisions"),
     path("flows/<str:namespace>/<str:flow_id>/duplicate", api.FlowDuplicateApi.as_view(), name="flow-duplicate"),
+    path("namespaces/search", namespace_api.NamespaceSearchApi.as_view(), name="namespace-search"),
+    path("namespaces/<str:namespace>", namespace_api.NamespaceDetailApi.as_view(), name="namespace-detail"),
+    path("namespaces/<str:namespace>/tree", namespace_api.NamespaceTreeApi.as_view(), name="namespace-tree"),
 ]

@@ -6,9 +6,7 @@ from executions.models import Execution, LogEntry, TaskRun
 from tests.engine.flows import HELLO
 
 from .drive import run_to_end
-from .test_flows_api import assert_problem
-
-YAML = "application/x-yaml"
+from .helpers import YAML, assert_problem
 
 
 @pytest.fixture

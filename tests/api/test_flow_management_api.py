@@ -7,31 +7,7 @@ from namespaces.models import FlowRevision
 from tests.engine.flows import HELLO
 
 from .drive import run_to_end
-from .test_flows_api import assert_problem
-
-YAML = "application/x-yaml"
-
-
-def flow(flow_id: str, namespace: str, labels: str = "") -> str:
-    return (
-        f"id: {flow_id}\nnamespace: {namespace}\n{labels}"
-        "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
-    )
-
-
-@pytest.fixture
-def catalog(api):
-    for source in [
-        flow("alpha", "acme", "labels:\n  env: prod\n"),
-        flow("beta", "acme.sales", "labels:\n  env: dev\n"),
-        flow("gamma", "acme.sales.eu", "labels:\n  env: prod\n  team: eu\n"),
-        flow("delta", "acmeother"),
-    ]:
-        assert api.post("/api/v1/flows", source, content_type=YAML).status_code == 200
-
-
-def ids(response) -> list[str]:
-    return [item["id"] for item in response.json()["results"]]
+from .helpers import YAML, assert_problem, flow, ids
 
 
 def test_search_by_namespace_prefix_is_dot_aware(api, catalog):

@@ -3,7 +3,8 @@ import pytest
 from namespaces.models import Flow, FlowRevision, Namespace
 from tests.engine.flows import HELLO
 
-YAML = "application/x-yaml"
+from .helpers import YAML, assert_problem
+
 PREFIXES = ["/api/v1", "/api/v1/main"]
 
 
@@ -53,16 +54,6 @@ def test_list_by_namespace_returns_exactly_that_namespaces_flows(api):
     assert [flow["id"] for flow in body] == ["bye", "hello"]
     assert all("source" not in flow for flow in body)
     assert api.get("/api/v1/flows/nobody").json() == []
-
-
-def assert_problem(response, status, slug):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["type"]) == (status, slug)
-    assert body["traceId"] == response["X-Request-ID"]
-    assert body["title"] and body["detail"] and body["instance"]
-    return body
 
 
 def test_invalid_yaml_is_422_naming_the_line_and_stores_nothing(api):

@@ -1,0 +1,24 @@
+"""Helpers shared by the API tests."""
+
+YAML = "application/x-yaml"
+
+
+def assert_problem(response, status, slug):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["type"]) == (status, slug)
+    assert body["traceId"] == response["X-Request-ID"]
+    assert body["title"] and body["detail"] and body["instance"]
+    return body
+
+
+def flow(flow_id: str, namespace: str, labels: str = "") -> str:
+    return (
+        f"id: {flow_id}\nnamespace: {namespace}\n{labels}"
+        "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    )
+
+
+def ids(response) -> list[str]:
+    return [item["id"] for item in response.json()["results"]]
