@@ -1,49 +1,168 @@
-from django.contrib import admin
+"""Admin for namespaces and flows: flows are edited as YAML, with the API's validation and messages."""
 
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from flowhub.engine.errors import EngineError, InvalidFlowError
+
+from . import services
+from .flows import parse_source
 from .models import Flow, FlowRevision, Namespace
 
 
 @admin.register(Namespace)
 class NamespaceAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at"]
+    list_display = ["tree", "created_at"]
     search_fields = ["id"]
+    ordering = ["id"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    @admin.display(description="namespace", ordering="id")
+    def tree(self, namespace: Namespace) -> str:
+        depth = namespace.id.count(".")
+        return format_html("{}{}", "\u2003" * depth, namespace.id if not depth else namespace.id.rsplit(".", 1)[1])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # namespaces are created, parents included, with their first flow
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a namespace's id is its only field
 
 
-class FlowRevisionInline(admin.TabularInline):
-    model = FlowRevision
-    fields = ["revision", "created_at", "source"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-revision"]
+class FlowSourceForm(forms.ModelForm):
+    source = forms.CharField(
+        label="YAML",
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 30, "cols": 110, "style": "font-family: monospace", "spellcheck": "false"}
+        ),
+        help_text="Kestra flow syntax. Saving makes a new revision; an unchanged source keeps the current one.",
+    )
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+    class Meta:
+        model = Flow
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.current:
+            self.fields["source"].initial = self.instance.current.source
+
+    def clean_source(self) -> str:
+        source: str = self.cleaned_data["source"]
+        try:
+            parsed = parse_source(source)
+        except InvalidFlowError as exc:
+            raise forms.ValidationError([_describe(error) for error in exc.errors]) from exc
+        except EngineError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if self.instance.pk and (parsed.namespace, parsed.id) != (self.instance.namespace_id, self.instance.flow_id):
+            raise forms.ValidationError(
+                f"id and namespace cannot change: this flow is {self.instance.namespace_id}.{self.instance.flow_id}"
+            )
+        if (
+            not self.instance.pk
+            and Flow.objects.filter(namespace_id=parsed.namespace, flow_id=parsed.id, deleted=False).exists()
+        ):
+            raise forms.ValidationError(f"flow '{parsed.namespace}.{parsed.id}' already exists")
+        return source
+
+
+def _describe(error: Any) -> str:
+    where = f" (line {error.line}, column {error.column})" if error.line else ""
+    return f"{error.path}: {error.detail}{where}"
 
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin):
+    form = FlowSourceForm
     list_display = ["flow_id", "namespace", "revision", "deleted", "updated_at"]
     list_filter = ["deleted", "namespace"]
     search_fields = ["flow_id", "namespace__id"]
-    readonly_fields = ["namespace", "flow_id", "current", "created_at", "updated_at"]
-    inlines = [FlowRevisionInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Flow | None = None) -> list[str]:
+        return ["namespace", "flow_id", "current", "compare", "history", "created_at", "updated_at"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Flow | None = None) -> list[str]:
+        return [*self.get_readonly_fields(request, obj), "source"]
 
     @admin.display(ordering="current__revision")
     def revision(self, flow: Flow) -> int | None:
         return flow.current.revision if flow.current else None
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    @admin.display(description="compare revisions")
+    def compare(self, flow: Flow) -> str:
+        if flow.current is None or flow.current.revision < 2:
+            return "-"
+        url = reverse("admin:namespaces_flow_diff", args=[flow.pk])
+        latest = flow.current.revision
+        return format_html(
+            '<a href="{}?from={}&to={}">revision {} → {}</a>', url, latest - 1, latest, latest - 1, latest
+        )
+
+    @admin.display(description="revisions")
+    def history(self, flow: Flow) -> str:
+        entries = ((revision.revision, f"{revision.created_at:%Y-%m-%d %H:%M:%S}") for revision in flow.revisions.all())
+        return format_html_join(mark_safe("<br>"), "revision {} saved {} UTC", entries)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("current")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False  # flows are created from YAML through the API, which validates them
+    def save_model(self, request: HttpRequest, obj: Flow, form: FlowSourceForm, change: bool) -> None:
+        """Save through the flow services, as the API does; the form already validated the source."""
+        source = form.cleaned_data["source"]
+        if change:
+            saved = services.flow_update(namespace=obj.namespace_id, flow_id=obj.flow_id, source=source)
+        else:
+            saved = services.flow_create(source=source)
+        obj.pk, obj.namespace_id, obj.flow_id, obj.current = saved.pk, saved.namespace_id, saved.flow_id, saved.current
+
+    def delete_model(self, request: HttpRequest, obj: Flow) -> None:
+        services.flow_delete(namespace=obj.namespace_id, flow_id=obj.flow_id)
+
+    def get_urls(self) -> list[Any]:
+        diff = path("<int:flow_pk>/diff/", self.admin_site.admin_view(self.diff_view), name="namespaces_flow_diff")
+        return [diff, *super().get_urls()]
+
+    def diff_view(self, request: HttpRequest, flow_pk: int) -> HttpResponse:
+        flow = get_object_or_404(Flow, pk=flow_pk)
+        revisions = {revision.revision: revision for revision in flow.revisions.all()}
+        latest = max(revisions)
+        first = _revision_number(request.GET.get("from"), latest - 1, revisions)
+        second = _revision_number(request.GET.get("to"), latest, revisions)
+        lines = difflib.unified_diff(
+            revisions[first].source.splitlines(),
+            revisions[second].source.splitlines(),
+            fromfile=f"revision {first}",
+            tofile=f"revision {second}",
+            lineterm="",
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{flow}: revision {first} → {second}",
+            "flow": flow,
+            "opts": self.model._meta,
+            "revisions": sorted(revisions),
+            "first": first,
+            "second": second,
+            "lines": [(line[:1], line) for line in lines],
+        }
+        return TemplateResponse(request, "admin/namespaces/flow/diff.html", context)
+
+
+def _revision_number(raw: str | None, default: int, revisions: dict[int, FlowRevision]) -> int:
+    number = int(raw) if raw and raw.isdigit() else default
+    return number if number in revisions else min(revisions)
 
 
 @admin.register(FlowRevision)
@@ -53,8 +172,8 @@ class FlowRevisionAdmin(admin.ModelAdmin):
     search_fields = ["flow__flow_id", "source"]
     readonly_fields = ["flow", "revision", "source", "created_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
