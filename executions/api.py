@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -29,6 +31,14 @@ class LabelParameterField(serializers.CharField):
         if not separator or not key:
             raise serializers.ValidationError(f"'{text}' is not of the form key:value")
         return key, value
+
+
+def uploads_by_input(files: MultiValueDict[str, UploadedFile]) -> dict[str, UploadedFile]:
+    """Uploaded files by input id, in both of Kestra's conventions: a part named after the input,
+    or (Kestra 0.x, the `kestra` PyPI client) parts named `files` whose filename is the input id."""
+    uploads = {upload.name: upload for upload in files.getlist("files") if upload.name}
+    uploads.update({name: files[name] for name in files if name != "files"})
+    return uploads
 
 
 class ExecutionCreateApi(APIView):
@@ -60,7 +70,8 @@ class ExecutionCreateApi(APIView):
         flow = flow_get(namespace=namespace, flow_id=flow_id)
         execution = services.execution_create(
             flow=flow,
-            inputs={name: request.data.get(name) for name in request.data},
+            inputs={name: request.data.get(name) for name in request.data if name not in request.FILES},
+            files=uploads_by_input(request.FILES),
             labels=query.validated_data["labels"],
             revision=query.validated_data.get("revision"),
         )

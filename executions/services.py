@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,10 +29,11 @@ from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, Invalid
 from flowhub.timestamps import iso_utc
 from namespaces.flows import parsed_revision
-from namespaces.models import Flow
+from namespaces.models import Flow, FlowRevision
 from namespaces.selectors import flow_revision_get
 
 from .dispatch import enqueue_advance, enqueue_run_task
+from .files import delete_execution_files, store_input_file
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .transitions import execution_transition, history_entry, task_run_transition
@@ -44,15 +46,58 @@ USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
 
 
 def execution_create(
-    *, flow: Flow, inputs: Mapping[str, Any], labels: list[tuple[str, str]], revision: int | None = None
+    *,
+    flow: Flow,
+    inputs: Mapping[str, Any],
+    labels: list[tuple[str, str]],
+    revision: int | None = None,
+    files: Mapping[str, UploadedFile] | None = None,
 ) -> Execution:
-    """Validate inputs against the flow and store a CREATED execution; the executor takes it from there."""
+    """Validate inputs against the flow and store a CREATED execution; the executor takes it from there.
+
+    `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
+    again if the execution cannot be created, so a refused request leaves nothing behind.
+    """
     flow_revision = flow_revision_get(flow=flow, revision=revision)
     parsed = parsed_revision(flow_revision)
     if parsed.disabled:
         raise Conflict(f"flow '{flow}' is disabled")
-    resolved = engine_inputs.resolve(parsed.inputs, inputs)
     execution_id = new_id()
+    stored = _store_file_inputs(parsed, execution_id, files or {})
+    try:
+        execution = _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels)
+    except BaseException:
+        delete_execution_files(list(stored.values()))
+        raise
+    return execution
+
+
+def _store_file_inputs(parsed: ParsedFlow, execution_id: str, files: Mapping[str, UploadedFile]) -> dict[str, str]:
+    file_inputs = {spec.id for spec in parsed.inputs if spec.type == "FILE"}
+    empty = [
+        ErrorDetail(f"inputs.{name}", "the uploaded file is empty")
+        for name, upload in files.items()
+        if name in file_inputs and upload.size == 0
+    ]
+    if empty:
+        raise Invalid("invalid inputs", empty)
+    return {
+        name: store_input_file(
+            namespace=parsed.namespace, flow_id=parsed.id, execution_id=execution_id, input_id=name, upload=upload
+        )
+        for name, upload in files.items()
+        if name in file_inputs
+    }
+
+
+def _create(
+    parsed: ParsedFlow,
+    flow_revision: FlowRevision,
+    execution_id: str,
+    inputs: Mapping[str, Any],
+    labels: list[tuple[str, str]],
+) -> Execution:
+    resolved = engine_inputs.resolve(parsed.inputs, inputs)
     now = timezone.now()
     execution = Execution(
         id=execution_id,

@@ -1,0 +1,31 @@
+"""Execution files in the default storage, addressed by Kestra's internal URIs.
+
+`kestra:///acme/sales/hello/executions/<id>/inputs/<input>/<file>` is stored at the same path,
+without the scheme, in `STORAGES["default"]` (local disk or S3). Uploads stream to storage in
+chunks; nothing is held in memory whole.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import get_valid_filename
+
+SCHEME = "kestra://"
+
+
+def execution_prefix(namespace: str, flow_id: str, execution_id: str) -> str:
+    return f"{namespace.replace('.', '/')}/{flow_id}/executions/{execution_id}"
+
+
+def store_input_file(*, namespace: str, flow_id: str, execution_id: str, input_id: str, upload: UploadedFile) -> str:
+    """Store an uploaded FILE input; its internal URI."""
+    filename = get_valid_filename(upload.name or input_id) if upload.name else input_id
+    path = f"{execution_prefix(namespace, flow_id, execution_id)}/inputs/{input_id}/{filename}"
+    stored = default_storage.save(path, upload)
+    return f"{SCHEME}/{stored}"
+
+
+def delete_execution_files(uris: list[str]) -> None:
+    for uri in uris:
+        default_storage.delete(uri.removeprefix(f"{SCHEME}/"))
