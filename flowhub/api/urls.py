@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from .plugins import PluginListApi, PluginSchemaApi
+
 urlpatterns = [
     path("", include("namespaces.urls")),
     path("", include("executions.urls")),
+    path("plugins", PluginListApi.as_view(), name="plugin-list"),
+    path("plugins/<str:plugin_type>", PluginSchemaApi.as_view(), name="plugin-schema"),
 ]

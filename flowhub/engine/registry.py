@@ -6,6 +6,7 @@ the plugins API publishes. Third-party types register through the `flowhub.tasks
 
 from __future__ import annotations
 
+import inspect
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
@@ -53,6 +54,33 @@ class Registry:
     def load_entry_points(self) -> None:
         for entry_point in entry_points(group=ENTRY_POINT_GROUP):
             self.register(entry_point.load())
+
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def describe(task_type: type[TaskDefinition]) -> dict[str, Any]:
+    """What the plugins list shows of a type: its names and the first line of its docstring."""
+    doc = inspect.getdoc(task_type) or ""
+    return {
+        "type": task_type.TYPE,
+        "aliases": list(task_type.ALIASES),
+        "kind": "task",
+        "title": doc.splitlines()[0] if doc else task_type.TYPE,
+        "description": doc,
+    }
+
+
+def json_schema(task_type: type[TaskDefinition]) -> dict[str, Any]:
+    """The JSON Schema of a task of this type, as it is written in a flow."""
+    schema = task_type.model_json_schema()
+    schema["properties"]["type"] = {"type": "string", "enum": [task_type.TYPE, *task_type.ALIASES]}
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        **schema,
+        "title": task_type.TYPE,
+        "description": inspect.getdoc(task_type) or "",
+    }
 
 
 def default_registry() -> Registry:

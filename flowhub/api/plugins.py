@@ -1,0 +1,49 @@
+"""`GET /plugins` and `GET /plugins/{type}`: the task types, and the JSON Schema of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flowhub.engine.registry import describe, json_schema
+from flowhub.exceptions import NotFound
+from namespaces.flows import task_registry
+
+
+class PluginSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="Kestra's full type name")
+    aliases = serializers.ListField(child=serializers.CharField())
+    kind = serializers.ChoiceField(["task"])
+    title = serializers.CharField()
+    description = serializers.CharField()
+
+
+class PluginListApi(APIView):
+    @extend_schema(
+        operation_id="listPlugins",
+        summary="Every task type flowhub knows, built in or installed",
+        responses=PluginSerializer(many=True),
+        tags=["Plugins"],
+    )
+    def get(self, request: Request, **_: Any) -> Response:
+        types = sorted(task_registry().types(), key=lambda task_type: task_type.TYPE)
+        return Response(PluginSerializer([describe(task_type) for task_type in types], many=True).data)
+
+
+class PluginSchemaApi(APIView):
+    @extend_schema(
+        operation_id="getPluginSchema",
+        summary="The JSON Schema (2020-12) of a task type, by full name or alias",
+        responses={(200, "application/json"): {"type": "object", "additionalProperties": True}},
+        tags=["Plugins"],
+    )
+    def get(self, request: Request, plugin_type: str, **_: Any) -> Response:
+        task_type = task_registry().resolve(plugin_type)
+        if task_type is None:
+            raise NotFound(f"no task type named '{plugin_type}'")
+        return Response(json_schema(task_type))
