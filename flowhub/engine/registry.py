@@ -7,11 +7,13 @@ the plugins API publishes. Third-party types register through the `flowhub.tasks
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from . import templating
 from .context import RunContext
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
@@ -33,6 +35,26 @@ class TaskDefinition(BaseModel):
     def run(self, ctx: RunContext) -> dict[str, Any]:
         """Do the work and return the task's outputs. Raising fails the task run."""
         raise NotImplementedError
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _expressions_parse(cls, value: Any) -> Any:
+        """A template syntax error is a save-time error, not a surprise at run time."""
+        for text in _strings(value):
+            if problem := templating.check_syntax(text):
+                raise ValueError(problem)
+        return value
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
 
 
 class Registry:

@@ -144,3 +144,13 @@ def test_duplicate_input_ids_are_rejected():
 def test_input_name_is_accepted_as_the_legacy_alias_of_id():
     source = f"id: f\nnamespace: n\ninputs:\n  - name: x\n    type: STRING\n{TASKS}"
     assert parse_flow(source, REGISTRY).inputs[0].id == "x"
+
+
+def test_template_syntax_errors_are_save_time_errors_with_path_and_line():
+    source = (
+        "id: f\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
+        '    message:\n      - "fine {{ inputs.x }}"\n      - "broken {{ inputs.x "\n'
+    )
+    ((path, detail, line),) = errors_of(source)
+    assert (path, line) == ("tasks[0].message", 7)
+    assert detail.startswith("invalid expression at line 1:")
