@@ -12,7 +12,7 @@ import pydantic
 
 from . import yamlsource
 from .errors import ErrorDetail, InvalidFlowError
-from .inputs import InputSpec, OutputSpec
+from .inputs import InputSpec, OutputSpec, dependency_cycle
 from .model import Flow
 from .registry import Registry, TaskDefinition
 from .yamlsource import LoadedYaml, Path
@@ -89,6 +89,7 @@ class _FlowValidator:
         variables = self._optional(document, "variables", dict, "a mapping") or {}
         labels = self._labels(document.get("labels"))
         inputs = self._specs(document, "inputs", InputSpec)
+        self._dependencies(document, inputs)
         outputs = self._specs(document, "outputs", OutputSpec)
         tasks = self._tasks(document.get("tasks"))
         if self.errors:
@@ -182,6 +183,26 @@ class _FlowValidator:
             seen.add(spec.id)
             specs.append(spec)
         return tuple(specs)
+
+    def _dependencies(self, document: dict[str, Any], inputs: tuple[InputSpec, ...]) -> None:
+        """Every `dependsOn` names a declared input, and no input depends on itself, even indirectly."""
+        position = {
+            item.get("id", item.get("name")): index
+            for index, item in enumerate(document.get("inputs") or [])
+            if isinstance(item, dict)
+        }
+        for spec in inputs:
+            for dependency in spec.dependsOn.inputs if spec.dependsOn else ():
+                if dependency not in position:
+                    self.fail(
+                        ("inputs", position[spec.id], "dependsOn"),
+                        f"input '{spec.id}' depends on a non-existent input '{dependency}'",
+                    )
+        if cycle := dependency_cycle(inputs):
+            self.fail(
+                ("inputs", position[cycle[0]], "dependsOn"),
+                f"cycle dependency detected for input '{cycle[0]}': {' -> '.join(cycle)}",
+            )
 
     def _tasks(self, value: Any) -> tuple[TaskDefinition, ...]:
         if value is None:

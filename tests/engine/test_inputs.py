@@ -74,3 +74,123 @@ def test_all_bad_inputs_are_reported_together():
     with pytest.raises(InvalidInputsError) as raised:
         resolve(specs, {"a": "x"})
     assert [error.path for error in raised.value.errors] == ["inputs.a", "inputs.b"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "supplied", "expected"),
+    [
+        ({"type": "DATETIME"}, "2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"),
+        ({"type": "DATETIME"}, "2024-05-01T12:00:00+02:00", "2024-05-01T10:00:00Z"),
+        (
+            {"type": "DATETIME", "after": "2024-01-01T00:00:00Z"},
+            "2024-05-01T10:00:00.5Z",
+            "2024-05-01T10:00:00.500000Z",
+        ),
+        ({"type": "DATE"}, "2024-02-29", "2024-02-29"),
+        ({"type": "DATE", "before": "2025-01-01"}, "2024-12-31", "2024-12-31"),
+        ({"type": "TIME"}, "13:45", "13:45:00"),
+        ({"type": "TIME", "after": "08:00"}, "13:45:30.25", "13:45:30.250000"),
+        ({"type": "DURATION"}, "PT5M6S", "PT5M6S"),
+        ({"type": "DURATION"}, "P1DT2H", "PT26H"),
+        ({"type": "DURATION"}, "PT0.25S", "PT0.25S"),
+        ({"type": "DURATION", "min": "PT1M", "max": "PT1H"}, "PT30M", "PT30M"),
+        (
+            {"type": "FILE"},
+            "kestra:///acme/f/executions/x/inputs/f/a.csv",
+            "kestra:///acme/f/executions/x/inputs/f/a.csv",
+        ),
+        ({"type": "FILE"}, "nsfile:///data/a.csv", "nsfile:///data/a.csv"),
+        ({"type": "YAML"}, "a: [1, 2]\nb: x\n", {"a": [1, 2], "b": "x"}),
+        ({"type": "YAML"}, {"already": "parsed"}, {"already": "parsed"}),
+        ({"type": "URI"}, "https://example.com/a?b=c", "https://example.com/a?b=c"),
+        ({"type": "EMAIL"}, "ada@example.com", "ada@example.com"),
+        ({"type": "SECRET", "validator": "[a-z0-9]{4,}"}, "s3cret", "s3cret"),
+        ({"type": "ENUM", "values": ["a", "b"]}, "b", "b"),
+        ({"type": "SELECT", "values": ["a", "b"]}, "a", "a"),
+        ({"type": "SELECT", "values": ["a"], "allowCustomValue": True}, "z", "z"),
+        ({"type": "MULTISELECT", "values": ["a", "b", "c"]}, '["a", "c"]', ["a", "c"]),
+        ({"type": "MULTISELECT", "options": ["a", "b"]}, ["b"], ["b"]),
+        ({"type": "ARRAY", "itemType": "INT"}, "[1, 2, 3]", [1, 2, 3]),
+        ({"type": "ARRAY", "itemType": "INT"}, ["4", 5], [4, 5]),
+        ({"type": "ARRAY", "itemType": "DATE"}, '["2024-01-01"]', ["2024-01-01"]),
+    ],
+)
+def test_every_kestra_type_is_read_from_text_and_json(declared, supplied, expected):
+    assert resolve((spec(**declared),), {"x": supplied}) == {"x": expected}
+
+
+@pytest.mark.parametrize(
+    ("declared", "supplied", "message"),
+    [
+        ({"type": "DATETIME"}, "2024-05-01T10:00:00", "expected an ISO-8601 date-time with a time zone"),
+        ({"type": "DATETIME"}, "2024-05-01", "expected an ISO-8601 date-time with a time zone"),
+        ({"type": "DATETIME", "after": "2024-06-01T00:00:00Z"}, "2024-05-01T10:00:00Z", "it must be after 2024-06-01"),
+        ({"type": "DATE"}, "2024-02-30", "expected a date like 2024-05-01"),
+        ({"type": "DATE"}, "01/02/2024", "expected a date like 2024-05-01"),
+        ({"type": "DATE", "before": "2024-01-01"}, "2024-06-01", "it must be before 2024-01-01"),
+        ({"type": "TIME"}, "25:00", "expected a time like 13:45:30"),
+        ({"type": "DURATION"}, "5 minutes", "expected an ISO-8601 duration"),
+        ({"type": "DURATION"}, "P1Y", "expected an ISO-8601 duration"),
+        ({"type": "DURATION"}, "PT", "expected an ISO-8601 duration"),
+        ({"type": "DURATION", "max": "PT1H"}, "PT2H", "it must be less than PT1H"),
+        ({"type": "FILE"}, "/etc/passwd", "expected an uploaded file, or a kestra:// or nsfile:// URI"),
+        ({"type": "YAML"}, "a: [", "expected YAML"),
+        ({"type": "URI"}, "not a uri", "expected a URI"),
+        ({"type": "EMAIL"}, "ada at example.com", "expected an email address"),
+        ({"type": "ENUM", "values": ["a", "b"]}, "c", "it must match the values [a, b]"),
+        ({"type": "SELECT", "values": ["a", "b"]}, "c", "it must match the values [a, b]"),
+        ({"type": "MULTISELECT", "values": ["a"]}, '["a", "z"]', "it must match the values [a]"),
+        ({"type": "MULTISELECT", "values": ["a"]}, "a", 'expected a JSON array like ["a", "b"]'),
+        ({"type": "ARRAY", "itemType": "INT"}, '[1, "x"]', "unable to parse array element as `INT` on `x`"),
+        ({"type": "ARRAY", "itemType": "INT"}, '{"a": 1}', "expected a list"),
+    ],
+)
+def test_bad_values_of_every_type_name_the_reason(declared, supplied, message):
+    with pytest.raises(InvalidInputsError) as raised:
+        resolve((spec(**declared),), {"x": supplied})
+    (error,) = raised.value.errors
+    assert error.path == "inputs.x"
+    assert error.detail.startswith(message), error.detail
+
+
+def test_a_yaml_input_cannot_expand_aliases_without_bound():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(97 + n)}: &{chr(97 + n)} [{', '.join(['*' + chr(96 + n)] * 10)}]\n" for n in range(1, 9)
+    )
+    with pytest.raises(InvalidInputsError) as raised:
+        resolve((spec(type="YAML"),), {"x": bomb})
+    assert "expands to more than" in raised.value.errors[0].detail
+
+
+DEPENDENT = (
+    InputSpec.model_validate({"id": "region", "type": "SELECT", "values": ["eu", "us"]}),
+    InputSpec.model_validate(
+        {
+            "id": "bucket",
+            "type": "STRING",
+            "dependsOn": {"inputs": ["region"], "condition": "{{ inputs.region == 'eu' }}"},
+        }
+    ),
+    InputSpec.model_validate({"id": "prefix", "type": "STRING", "dependsOn": {"inputs": ["bucket"]}}),
+)
+
+
+def test_a_dependent_input_is_enabled_when_its_condition_holds():
+    supplied = {"region": "eu", "bucket": "b1", "prefix": "p"}
+    assert resolve(DEPENDENT, supplied) == {"region": "eu", "bucket": "b1", "prefix": "p"}
+
+
+def test_a_disabled_input_is_dropped_and_not_required_nor_are_its_dependents():
+    assert resolve(DEPENDENT, {"region": "us", "bucket": "ignored"}) == {"region": "us"}
+
+
+def test_dependencies_resolve_first_whatever_the_declaration_order():
+    reordered = (DEPENDENT[2], DEPENDENT[1], DEPENDENT[0])
+    assert resolve(reordered, {"region": "eu", "bucket": "b", "prefix": "p"}) == {
+        "prefix": "p",
+        "bucket": "b",
+        "region": "eu",
+    }
+    with pytest.raises(InvalidInputsError) as raised:
+        resolve(reordered, {"region": "eu"})
+    assert [error.path for error in raised.value.errors] == ["inputs.prefix", "inputs.bucket"]

@@ -117,7 +117,15 @@ def test_namespace_rules(namespace, valid):
 @pytest.mark.parametrize(
     ("input_yaml", "expected"),
     [
-        ("    type: COLOR\n", "must be 'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'BOOL' or 'JSON'"),
+        ("    type: COLOR\n", "must be 'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'BOOL', 'DATETIME', 'DATE', 'TIME',"),
+        ("    type: SELECT\n", "an input of type SELECT needs 'values'"),
+        ("    type: ARRAY\n", "an ARRAY input needs 'itemType'"),
+        ("    type: ARRAY\n    itemType: ARRAY\n", "an ARRAY input needs 'itemType'"),
+        ("    type: DATE\n    after: soon\n", "'after' must be a date: expected a date like 2024-05-01"),
+        ("    type: DURATION\n    min: 5\n", "'min' must be a duration"),
+        ("    type: SELECT\n    values: [a, b]\n    defaults: c\n", "it must match the values [a, b]"),
+        ("    type: STRING\n    validator: '[a-z]+'\n    defaults: ABC\n", "it must match the pattern"),
+        ("    type: STRING\n    dependsOn:\n      condition: '{{ oops'\n", "invalid expression at line 1"),
         ("    type: INT\n    defaults: abc\n", "expected an integer"),
         ("    type: INT\n    min: 5\n    defaults: 2\n", "it must be more than 5"),
         ("    type: INT\n    validator: x\n", "property 'validator' does not apply to inputs of type INT"),
@@ -154,3 +162,23 @@ def test_template_syntax_errors_are_save_time_errors_with_path_and_line():
     ((path, detail, line),) = errors_of(source)
     assert (path, line) == ("tasks[0].message", 7)
     assert detail.startswith("invalid expression at line 1:")
+
+
+def _with_inputs(inputs_yaml: str) -> str:
+    return f"id: f\nnamespace: n\ninputs:\n{inputs_yaml}{TASKS}"
+
+
+def test_depends_on_must_name_declared_inputs():
+    source = _with_inputs("  - id: a\n    type: STRING\n    dependsOn:\n      inputs: [ghost]\n")
+    assert errors_of(source) == [("inputs[0].dependsOn", "input 'a' depends on a non-existent input 'ghost'", 7)]
+
+
+def test_a_depends_on_cycle_is_refused():
+    source = _with_inputs(
+        "  - id: a\n    type: STRING\n    dependsOn:\n      inputs: [c]\n"
+        "  - id: b\n    type: STRING\n    dependsOn:\n      inputs: [a]\n"
+        "  - id: c\n    type: STRING\n    dependsOn:\n      inputs: [b]\n"
+    )
+    assert errors_of(source) == [
+        ("inputs[0].dependsOn", "cycle dependency detected for input 'a': a -> c -> b -> a", 7)
+    ]
