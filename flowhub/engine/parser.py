@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from . import yamlsource
+from .defaults import PluginDefault, apply_defaults
 from .errors import ErrorDetail, InvalidFlowError
 from .inputs import InputSpec, OutputSpec, dependency_cycle
 from .model import Flow
@@ -26,8 +27,11 @@ FLOW_ID_MAX = 100
 NAMESPACE_MAX = 150
 
 SUPPORTED_KEYS = frozenset(
-    {"id", "namespace", "revision", "description", "labels", "inputs", "variables", "tasks", "outputs", "disabled"}
-)
+    {
+        "id", "namespace", "revision", "description", "labels", "inputs", "variables", "tasks", "outputs", "disabled",
+        "pluginDefaults", "taskDefaults",
+    }
+)  # fmt: skip
 # Kestra keys whose behaviour flowhub does not implement yet: refusing them beats ignoring them.
 NOT_YET_SUPPORTED_KEYS = frozenset(
     {
@@ -36,8 +40,6 @@ NOT_YET_SUPPORTED_KEYS = frozenset(
         "afterExecution",
         "triggers",
         "concurrency",
-        "pluginDefaults",
-        "taskDefaults",
         "retry",
         "sla",
         "checks",
@@ -72,6 +74,7 @@ class _FlowValidator:
         self.loaded = loaded
         self.registry = registry
         self.errors: list[ErrorDetail] = []
+        self.defaults: tuple[PluginDefault, ...] = ()
 
     def fail(self, path: Path, detail: str) -> None:
         self.errors.append(self.loaded.error(path, detail))
@@ -91,6 +94,7 @@ class _FlowValidator:
         inputs = self._specs(document, "inputs", InputSpec)
         self._dependencies(document, inputs)
         outputs = self._specs(document, "outputs", OutputSpec)
+        self.defaults = self._plugin_defaults(document)
         tasks = self._tasks(document.get("tasks"))
         if self.errors:
             raise InvalidFlowError(self.errors)
@@ -204,6 +208,26 @@ class _FlowValidator:
                 f"cycle dependency detected for input '{cycle[0]}': {' -> '.join(cycle)}",
             )
 
+    def _plugin_defaults(self, document: dict[str, Any]) -> tuple[PluginDefault, ...]:
+        """`pluginDefaults`, or its legacy name `taskDefaults` (both together are ambiguous)."""
+        if "pluginDefaults" in document and "taskDefaults" in document:
+            self.fail(("taskDefaults",), "use pluginDefaults or its old name taskDefaults, not both")
+            return ()
+        key = "taskDefaults" if "taskDefaults" in document else "pluginDefaults"
+        value = document.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail((key,), "must be a list of {type, values, forced}")
+            return ()
+        defaults = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.fail((key, index), "must be a mapping")
+            elif (default := self._model(PluginDefault, item, (key, index))) is not None:
+                defaults.append(default)
+        return tuple(defaults)
+
     def _tasks(self, value: Any) -> tuple[TaskDefinition, ...]:
         if value is None:
             self.fail(("tasks",), "field required")
@@ -235,7 +259,7 @@ class _FlowValidator:
         if task_type is None:
             self.fail((*path, "type"), f"invalid type: unknown task type '{type_name}'")
             return None
-        return self._model(task_type, item, path)
+        return self._model(task_type, apply_defaults(item, self.defaults), path)
 
     def _model(self, model: type[Model], item: dict[str, Any], path: Path) -> Model | None:
         try:
