@@ -163,27 +163,33 @@ class _FlowValidator:
                 labels[key] = _scalar_text(item)
         return labels
 
-    def _specs(self, document: dict[str, Any], key: str, model: type[Spec]) -> tuple[Spec, ...]:
+    def _model_list(self, document: dict[str, Any], key: str, model: type[Model]) -> list[tuple[Path, Model]]:
+        """The valid items of a list of mappings at `key`, each with its path; the others reported."""
         value = document.get(key)
         if value is None:
-            return ()
+            return []
         if not isinstance(value, list):
             self.fail((key,), "must be a list")
-            return ()
-        specs: list[Spec] = []
-        seen: set[str] = set()
+            return []
+        valid: list[tuple[Path, Model]] = []
         for index, item in enumerate(value):
             path: Path = (key, index)
             if not isinstance(item, dict):
                 self.fail(path, "must be a mapping")
                 continue
-            if key == "inputs" and "name" in item and "id" not in item:
+            if key == "inputs" and "name" in item and "id" not in item:  # `name`: inputs' old word for id
                 item = {("id" if name == "name" else name): field for name, field in item.items()}
-            spec = self._model(model, item, path)
-            if spec is None:
-                continue
+            if (parsed := self._model(model, item, path)) is not None:
+                valid.append((path, parsed))
+        return valid
+
+    def _specs(self, document: dict[str, Any], key: str, model: type[Spec]) -> tuple[Spec, ...]:
+        specs: list[Spec] = []
+        seen: set[str] = set()
+        entries: list[tuple[Path, Spec]] = self._model_list(document, key, model)
+        for where, spec in entries:
             if spec.id in seen:
-                self.fail((*path, "id"), f"duplicate {key[:-1]} id '{spec.id}'")
+                self.fail((*where, "id"), f"duplicate {key[:-1]} id '{spec.id}'")
             seen.add(spec.id)
             specs.append(spec)
         return tuple(specs)
@@ -214,19 +220,7 @@ class _FlowValidator:
             self.fail(("taskDefaults",), "use pluginDefaults or its old name taskDefaults, not both")
             return ()
         key = "taskDefaults" if "taskDefaults" in document else "pluginDefaults"
-        value = document.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.fail((key,), "must be a list of {type, values, forced}")
-            return ()
-        defaults = []
-        for index, item in enumerate(value):
-            if not isinstance(item, dict):
-                self.fail((key, index), "must be a mapping")
-            elif (default := self._model(PluginDefault, item, (key, index))) is not None:
-                defaults.append(default)
-        return tuple(defaults)
+        return tuple(default for _, default in self._model_list(document, key, PluginDefault))
 
     def _tasks(self, value: Any) -> tuple[TaskDefinition, ...]:
         if value is None:
