@@ -14,12 +14,13 @@ from . import yamlsource
 from .defaults import PluginDefault, apply_defaults
 from .errors import ErrorDetail, InvalidFlowError
 from .inputs import InputSpec, OutputSpec, dependency_cycle
+from .inputs.specs import Declaration
 from .model import Flow
 from .registry import Registry, TaskDefinition
 from .yamlsource import LoadedYaml, Path
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
-Spec = TypeVar("Spec", InputSpec, OutputSpec)
+Spec = TypeVar("Spec", bound=Declaration)
 
 FLOW_ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 NAMESPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")

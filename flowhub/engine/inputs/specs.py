@@ -48,15 +48,20 @@ class DependsOn(BaseModel):
         return condition
 
 
-class InputSpec(BaseModel):
+class Declaration(BaseModel):
+    """What inputs and outputs have in common: an id, a value type and their labels."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=INPUT_ID_PATTERN, min_length=1, max_length=100)
     type: ValueType
-    required: bool = True
-    defaults: Any = None
     description: str | None = None
     displayName: str | None = Field(default=None, max_length=64)
+
+
+class InputSpec(Declaration):
+    required: bool = True
+    defaults: Any = None
     dependsOn: DependsOn | None = None
     validator: str | None = None
     min: float | str | None = None
@@ -98,11 +103,5 @@ class InputSpec(BaseModel):
         return self.values or self.options or ()
 
 
-class OutputSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=INPUT_ID_PATTERN, min_length=1, max_length=100)
-    type: ValueType
+class OutputSpec(Declaration):
     value: Any
-    description: str | None = None
-    displayName: str | None = Field(default=None, max_length=64)
