@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,17 +17,18 @@ from namespaces.flows import task_registry
 
 
 class PluginSerializer(serializers.Serializer):
-    type = serializers.CharField(help_text="Kestra's full type name")
-    aliases = serializers.ListField(child=serializers.CharField())
-    kind = serializers.ChoiceField(["task"])
-    title = serializers.CharField()
+    type = serializers.CharField(help_text="Kestra's full type name, e.g. `io.kestra.plugin.core.log.Log`.")
+    aliases = serializers.ListField(child=serializers.CharField(), help_text="Older names that still work.")
+    # Not an enum: other kinds (triggers, conditions) may come, and a generated client must not break on them.
+    kind = serializers.CharField(help_text="What the type is; `task` for every type so far.")
+    title = serializers.CharField(help_text="The first line of `description`; the type when that is empty.")
     description = serializers.CharField()
 
 
 class PluginListApi(APIView):
     @extend_schema(
         operation_id="listPlugins",
-        summary="Every task type flowhub knows, built in or installed",
+        summary="Every task type flowhub knows, built in or installed, sorted by type",
         responses=PluginSerializer(many=True),
         tags=["Plugins"],
     )
@@ -39,7 +41,10 @@ class PluginSchemaApi(APIView):
     @extend_schema(
         operation_id="getPluginSchema",
         summary="The JSON Schema (2020-12) of a task type, by full name or alias",
-        responses={(200, "application/json"): {"type": "object", "additionalProperties": True}},
+        parameters=[
+            OpenApiParameter("plugin_type", str, OpenApiParameter.PATH, description="A full type name or an alias"),
+        ],
+        responses=OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON Schema of one task as written in a flow"),
         tags=["Plugins"],
     )
     def get(self, request: Request, plugin_type: str, **_: Any) -> Response:

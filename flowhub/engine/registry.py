@@ -70,8 +70,8 @@ class Registry:
         return self._types.get(name)
 
     def types(self) -> list[type[TaskDefinition]]:
-        """Each registered type once, in registration order."""
-        return list(dict.fromkeys(self._types.values()))
+        """Each type once, in registration order; one registered again under a full name replaces the old."""
+        return [task_type for name, task_type in self._types.items() if name == task_type.TYPE]
 
     def load_entry_points(self) -> None:
         for entry_point in entry_points(group=ENTRY_POINT_GROUP):
@@ -81,9 +81,14 @@ class Registry:
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _docstring(task_type: type[TaskDefinition]) -> str:
+    """The type's own docstring; `inspect.getdoc` would lend it TaskDefinition's when it has none."""
+    return inspect.cleandoc(task_type.__doc__) if task_type.__doc__ else ""
+
+
 def describe(task_type: type[TaskDefinition]) -> dict[str, Any]:
     """What the plugins list shows of a type: its names and the first line of its docstring."""
-    doc = inspect.getdoc(task_type) or ""
+    doc = _docstring(task_type)
     return {
         "type": task_type.TYPE,
         "aliases": list(task_type.ALIASES),
@@ -101,7 +106,7 @@ def json_schema(task_type: type[TaskDefinition]) -> dict[str, Any]:
         "$schema": JSON_SCHEMA_DIALECT,
         **schema,
         "title": task_type.TYPE,
-        "description": inspect.getdoc(task_type) or "",
+        "description": _docstring(task_type),
     }
 
 
