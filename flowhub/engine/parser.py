@@ -13,7 +13,7 @@ import pydantic
 from . import yamlsource
 from .defaults import PluginDefault, apply_defaults
 from .errors import ErrorDetail, InvalidFlowError
-from .inputs import InputSpec, OutputSpec, dependency_cycle
+from .inputs import DeclarationError, InputSpec, OutputSpec, dependency_cycles
 from .inputs.specs import Declaration
 from .model import Flow
 from .registry import Registry, TaskDefinition
@@ -196,24 +196,23 @@ class _FlowValidator:
         return tuple(specs)
 
     def _dependencies(self, document: dict[str, Any], inputs: tuple[InputSpec, ...]) -> None:
-        """Every `dependsOn` names a declared input, and no input depends on itself, even indirectly."""
+        """Every `dependsOn` names a declared input, and no input depends on itself, even indirectly.
+
+        The messages are Kestra's, so a user searching for them finds its documentation.
+        """
         position = {
             item.get("id", item.get("name")): index
             for index, item in enumerate(document.get("inputs") or [])
             if isinstance(item, dict)
         }
+        cycles = dependency_cycles(inputs)
         for spec in inputs:
+            where: Path = ("inputs", position[spec.id], "dependsOn")
             for dependency in spec.dependsOn.inputs if spec.dependsOn else ():
                 if dependency not in position:
-                    self.fail(
-                        ("inputs", position[spec.id], "dependsOn"),
-                        f"input '{spec.id}' depends on a non-existent input '{dependency}'",
-                    )
-        if cycle := dependency_cycle(inputs):
-            self.fail(
-                ("inputs", position[cycle[0]], "dependsOn"),
-                f"cycle dependency detected for input '{cycle[0]}': {' -> '.join(cycle)}",
-            )
+                    self.fail(where, f"Input with id '{spec.id}' depends on a non-existent input '{dependency}'.")
+            if cycle := cycles.get(spec.id):
+                self.fail(where, f"Cycle dependency detected for input with id '{spec.id}': [{', '.join(cycle)}]")
 
     def _plugin_defaults(self, document: dict[str, Any]) -> tuple[PluginDefault, ...]:
         """`pluginDefaults`, or its legacy name `taskDefaults` (both together are ambiguous)."""
@@ -262,7 +261,8 @@ class _FlowValidator:
         except pydantic.ValidationError as exc:
             failures: dict[Path, list[str]] = {}
             for error in exc.errors():
-                messages = failures.setdefault((*path, *_data_location(item, error["loc"])), [])
+                location = (*path, *_data_location(item, error["loc"]), *_declaration_property(error))
+                messages = failures.setdefault(location, [])
                 if (message := _pydantic_message(error)) not in messages:
                     messages.append(message)
             for location, messages in failures.items():
@@ -287,6 +287,12 @@ def _data_location(data: Any, loc: tuple[Any, ...]) -> Path:
         else:
             break
     return tuple(located)
+
+
+def _declaration_property(error: Any) -> Path:
+    """The property a whole-declaration check blames (an input's `defaults`, say), to point at its line."""
+    cause = error.get("ctx", {}).get("error")
+    return (cause.property_name,) if isinstance(cause, DeclarationError) else ()
 
 
 def _pydantic_message(error: Any) -> str:

@@ -114,31 +114,86 @@ def test_namespace_rules(namespace, valid):
     assert (validate_namespace(namespace) is None) is valid
 
 
+TYPE_NAMES = (
+    "'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'BOOL', 'DATETIME', 'DATE', 'TIME', 'DURATION', 'FILE', 'JSON', 'YAML', "
+    "'URI', 'EMAIL', 'SECRET', 'ENUM', 'SELECT', 'MULTISELECT' or 'ARRAY'"
+)
+UNTERMINATED = "invalid expression at line 1: unexpected end of template, expected 'end of print statement'."
+
+
 @pytest.mark.parametrize(
-    ("input_yaml", "expected"),
+    ("input_yaml", "path", "message", "line"),
     [
-        ("    type: COLOR\n", "must be 'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'BOOL', 'DATETIME', 'DATE', 'TIME',"),
-        ("    type: SELECT\n", "an input of type SELECT needs 'values'"),
-        ("    type: ARRAY\n", "an ARRAY input needs 'itemType'"),
-        ("    type: ARRAY\n    itemType: ARRAY\n", "an ARRAY input needs 'itemType'"),
-        ("    type: DATE\n    after: soon\n", "'after' must be a date: expected a date like 2024-05-01"),
-        ("    type: DURATION\n    min: 5\n", "'min' must be a duration"),
-        ("    type: SELECT\n    values: [a, b]\n    defaults: c\n", "it must match the values [a, b]"),
-        ("    type: STRING\n    validator: '[a-z]+'\n    defaults: ABC\n", "it must match the pattern"),
-        ("    type: STRING\n    dependsOn:\n      condition: '{{ oops'\n", "invalid expression at line 1"),
-        ("    type: INT\n    defaults: abc\n", "expected an integer"),
-        ("    type: INT\n    min: 5\n    defaults: 2\n", "it must be more than 5"),
-        ("    type: INT\n    validator: x\n", "property 'validator' does not apply to inputs of type INT"),
-        ("    type: STRING\n    validator: '('\n", "validator is not a valid regular expression"),
+        # The input starts at line 4 (`- id: x`); its properties follow from line 5.
+        ("    type: COLOR\n", "inputs[0].type", f"must be {TYPE_NAMES}", 5),
+        ("    type: STRING\n    color: red\n", "inputs[0].color", "unknown property", 6),
+        (
+            "    type: INT\n    validator: x\n",
+            "inputs[0].validator",
+            "property 'validator' does not apply to inputs of type INT",
+            6,
+        ),
+        ("    type: SELECT\n", "inputs[0].values", "an input of type SELECT needs 'values' or 'expression'", 4),
+        ("    type: ENUM\n", "inputs[0].values", "an input of type ENUM needs 'values'", 4),
+        (
+            "    type: MULTISELECT\n    values: [a]\n    options: [a]\n",
+            "inputs[0].options",
+            "use 'values' or its old name 'options', not both",
+            7,
+        ),
+        ("    type: SELECT\n    expression: '{{ oops'\n", "inputs[0].expression", UNTERMINATED, 6),
+        ("    type: ARRAY\n", "inputs[0].itemType", "an ARRAY input needs 'itemType'", 4),
+        ("    type: ARRAY\n    itemType: ARRAY\n", "inputs[0].itemType", "'itemType' cannot be ARRAY", 6),
+        (
+            "    type: DATE\n    after: soon\n",
+            "inputs[0].after",
+            "'after' must be a date: expected a date like 2024-05-01",
+            6,
+        ),
+        (
+            "    type: DURATION\n    min: 5\n",
+            "inputs[0].min",
+            "'min' must be a duration: expected an ISO-8601 duration like PT5M or P1DT2H (no years, months or weeks)",
+            6,
+        ),
+        ("    type: INT\n    min: 10\n    max: 1\n", "inputs[0].max", "'max' must not be less than 'min'", 7),
+        (
+            "    type: STRING\n    validator: '('\n",
+            "inputs[0].validator",
+            "validator is not a valid regular expression: missing ), unterminated subpattern at position 0",
+            6,
+        ),
+        ("    type: INT\n    defaults: abc\n", "inputs[0].defaults", "expected an integer", 6),
+        ("    type: INT\n    min: 5\n    defaults: 2\n", "inputs[0].defaults", "it must be more than 5", 7),
+        (
+            "    type: STRING\n    validator: '[a-z]+'\n    defaults: ABC\n",
+            "inputs[0].defaults",
+            "it must match the pattern '[a-z]+'",
+            7,
+        ),
+        (
+            "    type: SELECT\n    values: [a, b]\n    defaults: c\n",
+            "inputs[0].defaults",
+            "it must match the values [a, b]",
+            7,
+        ),
+        ("    type: SELECT\n    values: [a]\n    prefill: b\n", "inputs[0].prefill", "it must match the values [a]", 7),
+        (
+            "    type: DATETIME\n    defaults: 2024-05-01 10:00:00\n",
+            "inputs[0].defaults",
+            "expected an ISO-8601 date-time with a time zone, like 2024-05-01T10:00:00Z",
+            6,
+        ),
+        (
+            "    type: STRING\n    dependsOn:\n      condition: '{{ oops'\n",
+            "inputs[0].dependsOn.condition",
+            UNTERMINATED,
+            7,
+        ),
     ],
 )
-def test_input_declarations_are_validated(input_yaml, expected):
-    source = (
-        f"id: f\nnamespace: n\ninputs:\n  - id: x\n{input_yaml}tasks:\n  - id: t\n    type: {LOG}\n    message: m\n"
-    )
-    (error,) = errors_of(source)
-    assert error[0].startswith("inputs[0]")
-    assert error[1].startswith(expected)
+def test_input_declarations_are_validated_with_path_and_line(input_yaml, path, message, line):
+    assert errors_of(_with_inputs(f"  - id: x\n{input_yaml}")) == [(path, message, line)]
 
 
 def test_duplicate_input_ids_are_rejected():
@@ -169,16 +224,66 @@ def _with_inputs(inputs_yaml: str) -> str:
 
 
 def test_depends_on_must_name_declared_inputs():
-    source = _with_inputs("  - id: a\n    type: STRING\n    dependsOn:\n      inputs: [ghost]\n")
-    assert errors_of(source) == [("inputs[0].dependsOn", "input 'a' depends on a non-existent input 'ghost'", 7)]
+    source = _with_inputs(
+        "  - id: a\n    type: STRING\n"
+        "  - id: b\n    type: STRING\n    dependsOn:\n      inputs: [a, ghost]\n      condition: '{{ true }}'\n"
+    )
+    assert errors_of(source) == [
+        ("inputs[1].dependsOn", "Input with id 'b' depends on a non-existent input 'ghost'.", 9)
+    ]
 
 
-def test_a_depends_on_cycle_is_refused():
+def test_depends_on_an_input_that_is_itself_invalid_is_not_reported_as_missing():
+    source = _with_inputs(
+        "  - id: a\n    type: COLOR\n  - id: b\n    type: STRING\n    dependsOn:\n      inputs: [a]\n"
+    )
+    assert errors_of(source) == [("inputs[0].type", f"must be {TYPE_NAMES}", 5)]
+
+
+def test_a_depends_on_cycle_is_refused_at_each_input_on_it():
     source = _with_inputs(
         "  - id: a\n    type: STRING\n    dependsOn:\n      inputs: [c]\n"
         "  - id: b\n    type: STRING\n    dependsOn:\n      inputs: [a]\n"
         "  - id: c\n    type: STRING\n    dependsOn:\n      inputs: [b]\n"
+        "  - id: d\n    type: STRING\n    dependsOn:\n      inputs: [a]\n"
     )
     assert errors_of(source) == [
-        ("inputs[0].dependsOn", "cycle dependency detected for input 'a': a -> c -> b -> a", 7)
+        ("inputs[0].dependsOn", "Cycle dependency detected for input with id 'a': [a, c, b]", 7),
+        ("inputs[1].dependsOn", "Cycle dependency detected for input with id 'b': [b, a, c]", 11),
+        ("inputs[2].dependsOn", "Cycle dependency detected for input with id 'c': [c, b, a]", 15),
     ]
+
+
+def test_an_input_cannot_depend_on_itself():
+    source = _with_inputs("  - id: a\n    type: STRING\n    dependsOn:\n      inputs: [a]\n")
+    assert errors_of(source) == [("inputs[0].dependsOn", "Cycle dependency detected for input with id 'a': [a]", 7)]
+
+
+def test_every_kestra_input_type_can_be_declared():
+    declarations = {
+        "STRING": "validator: '[a-z]+'",
+        "INT": "min: 1\n    max: 9",
+        "FLOAT": "min: 0.5",
+        "BOOLEAN": "defaults: false",
+        "BOOL": "defaults: true",
+        "DATETIME": "after: 2024-01-01T00:00:00Z",
+        "DATE": "before: 2030-01-01",
+        "TIME": "after: '08:00'",
+        "DURATION": "max: PT1H",
+        "FILE": "allowedFileExtensions: [.csv]\n    extension: .csv",
+        "JSON": "defaults: {a: 1}",
+        "YAML": "defaults: [a]",
+        "URI": "defaults: https://example.com",
+        "EMAIL": "defaults: a@example.com",
+        "SECRET": "validator: '.{8,}'",
+        "ENUM": "values: [a, b]",
+        "SELECT": "values: [a, b]\n    allowCustomValue: true\n    isRadio: true\n    autoSelectFirst: true",
+        "MULTISELECT": "options: ['1', '2']\n    itemType: INT\n    prefill: ['1']",
+        "ARRAY": "itemType: DATE",
+    }
+    inputs = "".join(
+        f"  - id: {kind.lower()}\n    type: {kind}\n    required: false\n    {extra}\n"
+        for kind, extra in declarations.items()
+    )
+    flow = parse_flow(_with_inputs(inputs), REGISTRY)
+    assert [spec.type for spec in flow.inputs] == list(declarations)
