@@ -1,4 +1,4 @@
-"""The engine's view of stored flows: parsing a revision's YAML once per process."""
+"""The engine's view of stored flows: each source parsed once per process and task registry."""
 
 from __future__ import annotations
 
@@ -17,14 +17,15 @@ def task_registry() -> Registry:
 
 
 def parse_source(source: str) -> ParsedFlow:
-    return parse_flow(source, task_registry())
+    """The parsed flow of `source`. Cached: saving a flow and then showing it parses it once."""
+    return _parse(task_registry(), source)
 
 
 @lru_cache(maxsize=1024)
-def _parse_stored(revision_pk: int, source: str) -> ParsedFlow:
-    return parse_source(source)
+def _parse(registry: Registry, source: str) -> ParsedFlow:
+    # Keyed by the registry too: another set of task types may read the same source differently.
+    return parse_flow(source, registry)
 
 
 def parsed_revision(revision: FlowRevision) -> ParsedFlow:
-    """The parsed flow of a stored revision. Revisions never change, so the parse is cached."""
-    return _parse_stored(revision.pk, revision.source)
+    return parse_source(revision.source)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import TemplateError
 
@@ -29,7 +29,8 @@ def _to_text(value: Any) -> Any:
     return value
 
 
-_ENVIRONMENT = SandboxedEnvironment(
+# Immutable: parsed flows (their `vars`) are cached and shared, so no template may change a list or map.
+_ENVIRONMENT = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,

@@ -68,3 +68,14 @@ def test_huge_output_is_refused():
 def test_render_value_keeps_the_shape_of_lists_and_maps():
     value = {"a": ["{{ inputs.name }}", 1], "b": {"c": "{{ inputs.n }}"}}
     assert templating.render_value(value, CONTEXT) == {"a": ["ada", 1], "b": {"c": "3"}}
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{ vars.items.append(4) }}", "{{ vars.update({'x': 1}) }}", "{{ vars.items.pop() }}", "{{ vars.clear() }}"],
+)
+def test_templates_cannot_change_the_values_they_are_given(template):
+    shared = {"items": [1, 2, 3]}
+    with pytest.raises(TemplateError):
+        templating.render(template, {"vars": shared})
+    assert shared == {"items": [1, 2, 3]}
