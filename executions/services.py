@@ -62,6 +62,8 @@ def execution_create(
     parsed = parsed_revision(flow_revision)
     if parsed.disabled:
         raise Conflict(f"flow '{flow}' is disabled")
+    if parsed.not_runnable:
+        raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
     execution_id = new_id()
     stored = _store_file_inputs(parsed, execution_id, files or {})
     try:

@@ -63,7 +63,7 @@ class FlowSourceForm(forms.ModelForm):
         try:
             parsed = parse_source(source)
         except InvalidFlowError as exc:
-            raise forms.ValidationError([_describe(error) for error in exc.errors]) from exc
+            raise forms.ValidationError([str(error) for error in exc.errors]) from exc
         except EngineError as exc:
             raise forms.ValidationError(str(exc)) from exc
         if self.instance.pk and (parsed.namespace, parsed.id) != (self.instance.namespace_id, self.instance.flow_id):
@@ -76,11 +76,6 @@ class FlowSourceForm(forms.ModelForm):
         ):
             raise forms.ValidationError(f"flow '{parsed.namespace}.{parsed.id}' already exists")
         return source
-
-
-def _describe(error: Any) -> str:
-    where = f" (line {error.line}, column {error.column})" if error.line else ""
-    return f"{error.path}: {error.detail}{where}"
 
 
 @admin.register(Flow)

@@ -16,13 +16,13 @@ class FlowValidation:
     namespace: str | None = None
     flow: str | None = None
     errors: list[ErrorDetail] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the flow asks for that flowhub cannot run yet: it saves, but executions are refused."""
 
     @property
     def constraints(self) -> str | None:
         """Kestra's one-string summary of the violations, or None for a valid flow."""
-        if not self.errors:
-            return None
-        return ", ".join(f"{e.path}: {e.detail}" + (f" (line {e.line})" if e.line else "") for e in self.errors)
+        return ", ".join(map(str, self.errors)) or None
 
 
 def flows_validate(*, source: str) -> list[FlowValidation]:
@@ -30,13 +30,20 @@ def flows_validate(*, source: str) -> list[FlowValidation]:
     for index, (offset, text) in enumerate(yamlsource.split_documents(source)):
         result = FlowValidation(index=index, **_identity(text))
         try:
-            parse_source(text)
+            parsed = parse_source(text)
         except InvalidFlowError as exc:
-            result.errors = [replace(e, line=e.line + offset) if e.line else e for e in exc.errors]
+            result.errors = [_shifted(error, offset) for error in exc.errors]
         except EngineError as exc:
             result.errors = [ErrorDetail("$", str(exc))]
+        else:
+            result.warnings = [str(_shifted(gap, offset)) for gap in parsed.not_runnable]
         results.append(result)
     return results
+
+
+def _shifted(error: ErrorDetail, offset: int) -> ErrorDetail:
+    """`error` with its line counted from the start of the whole stream, not of its document."""
+    return replace(error, line=error.line + offset) if error.line else error
 
 
 def _identity(text: str) -> dict[str, str | None]:

@@ -1,4 +1,4 @@
-"""`GET /plugins` and `GET /plugins/{type}`: the task types, and the JSON Schema of each."""
+"""`GET /plugins` and `GET /plugins/{type}`: the task and trigger types, and the JSON Schema of each."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from namespaces.flows import task_registry
 class PluginSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="Kestra's full type name, e.g. `io.kestra.plugin.core.log.Log`.")
     aliases = serializers.ListField(child=serializers.CharField(), help_text="Older names that still work.")
-    # Not an enum: other kinds (triggers, conditions) may come, and a generated client must not break on them.
-    kind = serializers.CharField(help_text="What the type is; `task` for every type so far.")
+    # Not an enum: other kinds (conditions, task runners) may come, and a generated client must not break on them.
+    kind = serializers.CharField(help_text="What the type is: `task` or `trigger`.")
     title = serializers.CharField(help_text="The first line of `description`; the type when that is empty.")
     description = serializers.CharField()
 
@@ -28,27 +28,29 @@ class PluginSerializer(serializers.Serializer):
 class PluginListApi(APIView):
     @extend_schema(
         operation_id="listPlugins",
-        summary="Every task type flowhub knows, built in or installed, sorted by type",
+        summary="Every task and trigger type flowhub knows, built in or installed, sorted by type",
         responses=PluginSerializer(many=True),
         tags=["Plugins"],
     )
     def get(self, request: Request, **_: Any) -> Response:
-        types = sorted(task_registry().types(), key=lambda task_type: task_type.TYPE)
-        return Response(PluginSerializer([describe(task_type) for task_type in types], many=True).data)
+        types = sorted(task_registry().types(), key=lambda plugin_type: plugin_type.TYPE)
+        return Response(PluginSerializer([describe(plugin_type) for plugin_type in types], many=True).data)
 
 
 class PluginSchemaApi(APIView):
     @extend_schema(
         operation_id="getPluginSchema",
-        summary="The JSON Schema (2020-12) of a task type, by full name or alias",
+        summary="The JSON Schema (2020-12) of a task or trigger type, by full name or alias",
         parameters=[
             OpenApiParameter("plugin_type", str, OpenApiParameter.PATH, description="A full type name or an alias"),
         ],
-        responses=OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON Schema of one task as written in a flow"),
+        responses=OpenApiResponse(
+            OpenApiTypes.OBJECT, description="A JSON Schema of one task or trigger as written in a flow"
+        ),
         tags=["Plugins"],
     )
     def get(self, request: Request, plugin_type: str, **_: Any) -> Response:
-        task_type = task_registry().resolve(plugin_type)
-        if task_type is None:
-            raise NotFound(f"no task type named '{plugin_type}'")
-        return Response(json_schema(task_type))
+        found = task_registry().resolve(plugin_type)
+        if found is None:
+            raise NotFound(f"no task or trigger type named '{plugin_type}'")
+        return Response(json_schema(found))

@@ -14,6 +14,10 @@ class ErrorDetail:
     line: int | None = None
     column: int | None = None
 
+    def __str__(self) -> str:
+        where = f" (line {self.line}, column {self.column})" if self.line else ""
+        return f"{self.path}: {self.detail}{where}"
+
 
 class EngineError(Exception):
     """Base class of every error the engine raises on purpose."""
@@ -24,7 +28,7 @@ class InvalidFlowError(EngineError):
 
     def __init__(self, errors: list[ErrorDetail]):
         self.errors = errors
-        super().__init__("; ".join(_describe(e) for e in errors))
+        super().__init__("; ".join(map(str, errors)))
 
 
 class InvalidInputsError(EngineError):
@@ -32,7 +36,7 @@ class InvalidInputsError(EngineError):
 
     def __init__(self, errors: list[ErrorDetail]):
         self.errors = errors
-        super().__init__("; ".join(_describe(e) for e in errors))
+        super().__init__("; ".join(map(str, errors)))
 
 
 class FlowTooLargeError(EngineError):
@@ -43,10 +47,9 @@ class TemplateError(EngineError):
     """A template failed to render: undefined variable, sandbox violation, limit exceeded."""
 
 
+class TaskFailure(EngineError):
+    """A task ended its run as failed on purpose, with the user's message (the Fail task)."""
+
+
 class IllegalTransitionError(EngineError):
     """A state change the state machine forbids. Always a bug in the caller, never user input."""
-
-
-def _describe(error: ErrorDetail) -> str:
-    where = f" (line {error.line})" if error.line else ""
-    return f"{error.path}: {error.detail}{where}"

@@ -6,21 +6,25 @@ Validation collects as many errors as it can in one pass, so a user fixes a flow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pydantic
+from pydantic_core import PydanticCustomError
 
-from . import yamlsource
+from . import capabilities, yamlsource
 from .defaults import PluginDefault, apply_defaults
 from .errors import ErrorDetail, InvalidFlowError
+from .flowable import BRANCH_PARSER, CHILDREN_REPORTED
 from .inputs import DeclarationError, InputSpec, OutputSpec, dependency_cycles
 from .inputs.specs import Declaration
-from .model import Flow
-from .registry import Registry, TaskDefinition
-from .yamlsource import LoadedYaml, Path
+from .model import Flow, Policies
+from .registry import Plugin, Registry, TaskDefinition, TriggerDefinition
+from .yamlsource import LoadedYaml, Path, format_path
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 Spec = TypeVar("Spec", bound=Declaration)
+PluginModel = TypeVar("PluginModel", bound=Plugin)
 
 FLOW_ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 NAMESPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -29,25 +33,14 @@ NAMESPACE_MAX = 150
 
 SUPPORTED_KEYS = frozenset(
     {
-        "id", "namespace", "revision", "description", "labels", "inputs", "variables", "tasks", "outputs", "disabled",
-        "pluginDefaults", "taskDefaults",
+        "id", "namespace", "revision", "description", "labels", "inputs", "variables", "tasks", "errors", "finally",
+        "afterExecution", "outputs", "triggers", "concurrency", "disabled", "retry", "pluginDefaults", "taskDefaults",
     }
 )  # fmt: skip
-# Kestra keys whose behaviour flowhub does not implement yet: refusing them beats ignoring them.
-NOT_YET_SUPPORTED_KEYS = frozenset(
-    {
-        "errors",
-        "finally",
-        "afterExecution",
-        "triggers",
-        "concurrency",
-        "retry",
-        "sla",
-        "checks",
-        "listeners",
-        "workerSelector",
-    }
-)
+# Kestra keys whose meaning flowhub does not have yet: refusing them beats ignoring them.
+NOT_YET_SUPPORTED_KEYS = frozenset({"sla", "checks", "listeners", "workerSelector"})
+TASK_LISTS = ("tasks", "errors", "finally", "afterExecution")
+POLICIES = ("concurrency", "retry")
 
 
 def parse_flow(source: str, registry: Registry) -> Flow:
@@ -75,7 +68,11 @@ class _FlowValidator:
         self.loaded = loaded
         self.registry = registry
         self.errors: list[ErrorDetail] = []
+        self.gaps: list[tuple[Path, str]] = []
         self.defaults: tuple[PluginDefault, ...] = ()
+        self.task_ids: list[tuple[str, Path]] = []
+        self.flow_id = ""
+        self.namespace = ""
 
     def fail(self, path: Path, detail: str) -> None:
         self.errors.append(self.loaded.error(path, detail))
@@ -86,8 +83,8 @@ class _FlowValidator:
                 self.fail((key,), f"'{key}' is not supported by flowhub yet")
             elif key not in SUPPORTED_KEYS:
                 self.fail((key,), "unknown property")
-        flow_id = self._flow_id(document.get("id"))
-        namespace = self._namespace(document.get("namespace"))
+        self.flow_id = self._flow_id(document.get("id"))
+        self.namespace = self._namespace(document.get("namespace"))
         description = self._optional(document, "description", str, "a string")
         disabled = self._optional(document, "disabled", bool, "a boolean") or False
         variables = self._optional(document, "variables", dict, "a mapping") or {}
@@ -95,13 +92,19 @@ class _FlowValidator:
         inputs = self._specs(document, "inputs", InputSpec)
         self._dependencies(document, inputs)
         outputs = self._specs(document, "outputs", OutputSpec)
+        policies = self._model(
+            Policies, {key: document[key] for key in ("concurrency", "retry") if key in document}, ()
+        )
         self.defaults = self._plugin_defaults(document)
-        tasks = self._tasks(document.get("tasks"))
+        tasks, errors, finally_, after_execution = (self._task_list(document, key) for key in TASK_LISTS)
+        triggers = self._triggers(document.get("triggers"))
+        self._duplicate_task_ids()
         if self.errors:
             raise InvalidFlowError(self.errors)
+        self.gaps[:0] = capabilities.flow_gaps(document)
         return Flow(
-            id=flow_id,
-            namespace=namespace,
+            id=self.flow_id,
+            namespace=self.namespace,
             tasks=tasks,
             description=description,
             labels=labels,
@@ -109,6 +112,14 @@ class _FlowValidator:
             outputs=outputs,
             variables=variables,
             disabled=disabled,
+            errors=errors,
+            finally_=finally_,
+            after_execution=after_execution,
+            triggers=triggers,
+            policies=policies or Policies(),
+            not_runnable=tuple(
+                sorted((self.loaded.error(path, detail) for path, detail in self.gaps), key=lambda gap: gap.line or 0)
+            ),
             document=document,
         )
 
@@ -191,6 +202,9 @@ class _FlowValidator:
         for where, spec in entries:
             if spec.id in seen:
                 self.fail((*where, "id"), f"duplicate {key[:-1]} id '{spec.id}'")
+            elif key == "inputs" and (group := _nesting_clash(spec.id, seen)):
+                # Dotted ids nest (`inputs.a.b`): `a` cannot be both a value and the group holding `a.b`.
+                self.fail((*where, "id"), f"input ids '{group[0]}' and '{group[1]}' clash: one nests in the other")
             seen.add(spec.id)
             specs.append(spec)
         return tuple(specs)
@@ -222,45 +236,108 @@ class _FlowValidator:
         key = "taskDefaults" if "taskDefaults" in document else "pluginDefaults"
         return tuple(default for _, default in self._model_list(document, key, PluginDefault))
 
-    def _tasks(self, value: Any) -> tuple[TaskDefinition, ...]:
+    def _task_list(self, document: dict[str, Any], key: str) -> tuple[TaskDefinition, ...]:
+        """One of the flow's own task lists: `tasks` (required, not empty), `errors`, `finally`, `afterExecution`."""
+        value = document.get(key)
         if value is None:
-            self.fail(("tasks",), "field required")
+            if key == "tasks":
+                self.fail((key,), "field required")
             return ()
-        if not isinstance(value, list) or not value:
-            self.fail(("tasks",), "must be a non-empty list of tasks")
+        try:
+            return self.tasks(value, (key,), required=key == "tasks")
+        except PydanticCustomError:
             return ()
-        tasks: list[TaskDefinition] = []
-        seen: set[str] = set()
-        for index, item in enumerate(value):
-            task = self._task(item, ("tasks", index))
-            if task is None:
-                continue
-            if task.id in seen:
-                self.fail(("tasks", index, "id"), f"duplicate task id '{task.id}'")
-            seen.add(task.id)
-            tasks.append(task)
-        return tuple(tasks)
+        except ValueError as exc:
+            self.fail((key,), str(exc))
+            return ()
+
+    def tasks(self, value: Any, path: Path, *, required: bool) -> tuple[TaskDefinition, ...]:
+        """The tasks of a list at `path`: a `BranchParser` for flowable tasks' branches."""
+        if not isinstance(value, list):
+            raise ValueError("must be a list of tasks")
+        if required and not value:
+            raise ValueError("must be a non-empty list of tasks")
+        tasks = [self._task(item, (*path, index)) for index, item in enumerate(value)]
+        valid = tuple(task for task in tasks if task is not None)
+        if len(valid) < len(tasks):
+            raise PydanticCustomError(CHILDREN_REPORTED, "a task in this list is invalid")
+        return valid
+
+    def task(self, value: Any, path: Path) -> TaskDefinition:
+        if (task := self._task(value, path)) is None:
+            raise PydanticCustomError(CHILDREN_REPORTED, "this task is invalid")
+        return task
 
     def _task(self, item: Any, path: Path) -> TaskDefinition | None:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            self.task_ids.append((item["id"], path))
+        task = self._plugin(item, path, self.registry.task, "task")
+        if task is None:
+            return None
+        for problem in task.flow_problems(self.namespace, self.flow_id):
+            self.fail(path, problem)
+        if task.disabled:  # a disabled task never runs, nor do its children
+            self.gaps = [(where, detail) for where, detail in self.gaps if where[: len(path)] != path]
+        else:
+            self.gaps.extend(((*path, *where), detail) for where, detail in capabilities.task_gaps(task))
+        return task
+
+    def _duplicate_task_ids(self) -> None:
+        """Task ids are unique in the whole flow: every branch, `errors`, `finally` and `afterExecution`.
+
+        Checked once all tasks are read, in document order, so "first used" means first on the page.
+        """
+        first_use: dict[str, Path] = {}
+        for task_id, path in sorted(self.task_ids, key=lambda claim: self.loaded.position(claim[1])):
+            if (first := first_use.setdefault(task_id, path)) != path:
+                self.fail((*path, "id"), f"duplicate task id '{task_id}', first used at {format_path(first)}")
+
+    def _triggers(self, value: Any) -> tuple[TriggerDefinition, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(("triggers",), "must be a list of triggers")
+            return ()
+        triggers: list[TriggerDefinition] = []
+        for index, item in enumerate(value):
+            trigger = self._plugin(item, ("triggers", index), self.registry.trigger, "trigger")
+            if trigger is None:
+                continue
+            if any(other.id == trigger.id for other in triggers):
+                self.fail(("triggers", index, "id"), f"duplicate trigger id '{trigger.id}'")
+            triggers.append(trigger)
+        return tuple(triggers)
+
+    def _plugin(
+        self, item: Any, path: Path, resolve: Callable[[str], type[PluginModel] | None], kind: str
+    ) -> PluginModel | None:
+        """A task or trigger: its type looked up by name, its properties (after pluginDefaults) checked."""
         if not isinstance(item, dict):
-            self.fail(path, "a task must be a mapping")
+            self.fail(path, f"a {kind} must be a mapping")
             return None
         type_name = item.get("type")
         if not isinstance(type_name, str):
             self.fail((*path, "type"), "field required" if type_name is None else "must be a string")
             return None
-        task_type = self.registry.resolve(type_name)
-        if task_type is None:
-            self.fail((*path, "type"), f"invalid type: unknown task type '{type_name}'")
+        plugin_type = resolve(type_name)
+        if plugin_type is None:
+            other = self.registry.resolve(type_name)
+            reason = f"'{type_name}' is a {other.KIND.value} type" if other else f"unknown {kind} type '{type_name}'"
+            self.fail((*path, "type"), f"invalid type: {reason}")
             return None
-        return self._model(task_type, apply_defaults(item, self.defaults), path)
+        context = {BRANCH_PARSER: _Branches(self, path)}
+        return self._model(plugin_type, apply_defaults(item, self.defaults), path, context)
 
-    def _model(self, model: type[Model], item: dict[str, Any], path: Path) -> Model | None:
+    def _model(
+        self, model: type[Model], item: dict[str, Any], path: Path, context: dict[str, Any] | None = None
+    ) -> Model | None:
         try:
-            return model.model_validate(item)
+            return model.model_validate(item, context=context)
         except pydantic.ValidationError as exc:
             failures: dict[Path, list[str]] = {}
             for error in exc.errors():
+                if error["type"] == CHILDREN_REPORTED:
+                    continue
                 location = (*path, *_data_location(item, error["loc"]), *_declaration_property(error))
                 messages = failures.setdefault(location, [])
                 if (message := _pydantic_message(error)) not in messages:
@@ -270,6 +347,27 @@ class _FlowValidator:
             return None
 
 
+class _Branches:
+    """The `BranchParser` a flowable task at `path` sees: its children's paths start from its own."""
+
+    def __init__(self, validator: _FlowValidator, path: Path):
+        self.validator = validator
+        self.path = path
+
+    def tasks(self, value: Any, where: Path, *, required: bool) -> tuple[TaskDefinition, ...]:
+        return self.validator.tasks(value, (*self.path, *where), required=required)
+
+    def task(self, value: Any, where: Path) -> TaskDefinition:
+        return self.validator.task(value, (*self.path, *where))
+
+
+def _nesting_clash(input_id: str, others: set[str]) -> tuple[str, str] | None:
+    for other in others:
+        if other.startswith(f"{input_id}.") or input_id.startswith(f"{other}."):
+            return other, input_id
+    return None
+
+
 def _data_location(data: Any, loc: tuple[Any, ...]) -> Path:
     """The part of a pydantic error location that names real keys and indexes.
 
@@ -277,8 +375,10 @@ def _data_location(data: Any, loc: tuple[Any, ...]) -> Path:
     missing or unknown still names the property the user has to fix.
     """
     located: list[str | int] = []
-    for part in loc:
+    for position, part in enumerate(loc):
         if isinstance(data, dict) and isinstance(part, str):
+            if part not in data and position < len(loc) - 1:
+                continue  # a tagged union's branch name, such as `constant` for a retry
             located.append(part)
             data = data.get(part)
         elif isinstance(data, list) and isinstance(part, int):
@@ -303,6 +403,8 @@ def _pydantic_message(error: Any) -> str:
         return "unknown property"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "too_short":
+        return f"must have at least {error['ctx']['min_length']} item(s)"
     return str(error["msg"]).replace("Input should be", "must be")
 
 

@@ -51,6 +51,8 @@ def plan(snapshot: Snapshot) -> Plan:
     start = snapshot.state == State.CREATED
     runs = {run.task_id: run for run in snapshot.task_runs}
     for task in snapshot.flow.tasks:
+        if task.disabled:  # as in Kestra: no task run at all
+            continue
         run = runs.get(task.id)
         if run is None:
             return Plan(start=start, create=(task.id,))

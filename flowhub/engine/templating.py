@@ -17,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .errors import TemplateError
 
 MAX_OUTPUT_CHARS = 1024 * 1024
+_FALSY = frozenset({"", "false", "0", "-0"})
 
 
 def _to_text(value: Any) -> Any:
@@ -72,6 +73,13 @@ def render(source: str, context: dict[str, Any]) -> str:
     if len(text) > MAX_OUTPUT_CHARS:
         raise TemplateError(f"rendered value of '{source[:80]}' exceeds {MAX_OUTPUT_CHARS} characters")
     return text
+
+
+def is_truthy(rendered: Any) -> bool:
+    """Kestra's truth of a rendered condition: anything but null or an empty, `false`, `0` or `-0` text."""
+    if isinstance(rendered, bool):
+        return rendered
+    return rendered is not None and str(rendered).strip() not in _FALSY
 
 
 def render_value(value: Any, context: dict[str, Any]) -> Any:

@@ -96,7 +96,8 @@ class _Builder:
             key = self.build(key_node, path, depth + 1)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise InvalidFlowError([self._error(key_node, path, "mapping keys must be scalars")])
-            key = str(key) if not isinstance(key, str) else key
+            # A key is the text written, as Kestra's YAML reader gives it: `true:` is "true", `1.0:` is "1.0".
+            key = key if isinstance(key, str) else key_node.value
             if key in result:
                 raise InvalidFlowError([self._error(key_node, (*path, key), f"duplicate key '{key}'")])
             result[key] = self.build(value_node, (*path, key), depth + 1)

@@ -141,6 +141,26 @@ def test_a_disabled_flow_cannot_be_executed(api):
     assert_problem(trigger(api), 409, "conflict")
 
 
+def test_a_flow_using_what_flowhub_cannot_run_yet_saves_but_is_not_executed(api):
+    source = HELLO.replace(
+        "tasks:\n",
+        "tasks:\n  - id: both\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+        "      - id: one\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n",
+    )
+    assert api.post("/api/v1/flows", source, content_type=YAML).status_code == 200
+    body = assert_problem(trigger(api), 409, "conflict")
+    assert body["detail"] == "flow 'acme.sales.hello' uses what flowhub cannot run yet"
+    assert body["errors"] == [
+        {
+            "path": "tasks[0].type",
+            "detail": "flowhub does not run io.kestra.plugin.core.flow.Parallel tasks yet",
+            "line": 14,
+            "column": 11,
+        }
+    ]
+    assert not Execution.objects.exists()
+
+
 def test_trigger_requires_authentication(anonymous, api, hello):
     assert_problem(trigger(anonymous), 401, "unauthenticated")
     assert not Execution.objects.exists()

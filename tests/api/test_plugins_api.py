@@ -1,6 +1,8 @@
 import jsonschema
 import pytest
+import yaml
 
+from flowhub.engine.parser import parse_flow
 from flowhub.engine.registry import Registry, TaskDefinition
 from flowhub.engine.tasks.core import TASK_TYPES
 from namespaces.flows import task_registry
@@ -10,24 +12,42 @@ from .helpers import assert_problem
 TYPES = [task_type.TYPE for task_type in task_registry().types()]
 
 
+CHILD = {"id": "child", "type": "io.kestra.plugin.core.log.Log", "message": "hi"}
+
+
 def sample(node: dict, schema: dict):
-    """A value that the (sub)schema `node` accepts, for the required properties of an example task."""
+    """A value that the (sub)schema `node` accepts, for the required properties of an example plugin."""
     if "$ref" in node:
         return sample(schema["$defs"][node["$ref"].removeprefix("#/$defs/")], schema)
+    if "examples" in node:
+        return node["examples"][0]
     if "enum" in node:
         return node["enum"][0]
     if "anyOf" in node:
         return sample(next(branch for branch in node["anyOf"] if branch.get("type") != "null"), schema)
-    return {"string": "x", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}}[node["type"]]
+    if node.get("title") == "Task":
+        return dict(CHILD)
+    if node["type"] == "array":
+        return [sample(node["items"], schema)] * node.get("minItems", 0)
+    if node["type"] == "object":
+        return {name: sample(node["properties"][name], schema) for name in node.get("required", [])}
+    return {"string": "x", "integer": 1, "number": 1.5, "boolean": True}[node["type"]]
 
 
-def minimal_task(type_name: str, schema: dict) -> dict:
-    """A task with only its required properties, proven valid by the type's model, not by the schema under test."""
-    task = {"id": "t", "type": type_name}
-    for name in set(schema["required"]) - set(task):
-        task[name] = sample(schema["properties"][name], schema)
-    task_registry().resolve(type_name).model_validate(task)
-    return task
+def minimal_plugin(type_name: str, schema: dict) -> dict:
+    """A task or trigger with only its required properties, proven valid by flowhub's parser, not by the schema."""
+    plugin = {"id": "t", "type": type_name}
+    for name in set(schema["required"]) - set(plugin):
+        plugin[name] = sample(schema["properties"][name], schema)
+    is_task = task_registry().task(type_name) is not None
+    flow = {
+        "id": "f",
+        "namespace": "n",
+        "tasks": [plugin] if is_task else [CHILD],
+        "triggers": [] if is_task else [plugin],
+    }
+    parse_flow(yaml.safe_dump(flow), task_registry())
+    return plugin
 
 
 @pytest.mark.parametrize("prefix", ["/api/v1", "/api/v1/main"])
@@ -44,6 +64,11 @@ def test_the_list_names_every_type_once_with_its_aliases_sorted_by_type(api, pre
         "title": "Write one log line per message, at the given level.",
         "description": "Write one log line per message, at the given level.",
     }
+    assert by_type["io.kestra.plugin.core.trigger.Schedule"]["kind"] == "trigger"
+    assert by_type["io.kestra.plugin.core.trigger.Webhook"]["aliases"] == [
+        "io.kestra.core.models.triggers.types.Webhook"
+    ]
+    assert by_type["io.kestra.plugin.core.flow.Parallel"]["kind"] == "task"
     returns = by_type["io.kestra.plugin.core.debug.Return"]
     assert returns["aliases"] == ["io.kestra.core.tasks.debugs.Return"]
     assert returns["title"] == "Render `format` and return it as the output `value`."
@@ -90,7 +115,7 @@ def test_each_type_has_a_valid_schema_that_accepts_good_and_rejects_bad_tasks(ap
     assert schema["description"]
     assert {"id", "type"} <= set(schema["required"])
 
-    task = minimal_task(type_name, schema)
+    task = minimal_plugin(type_name, schema)
     jsonschema.validate(task, schema)
     with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
         jsonschema.validate({**task, "colour": "red"}, schema)

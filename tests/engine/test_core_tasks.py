@@ -1,8 +1,8 @@
 import pytest
 
 from flowhub.engine.context import RunContext
-from flowhub.engine.errors import TemplateError
-from flowhub.engine.tasks.core import Log, Return
+from flowhub.engine.errors import TaskFailure, TemplateError
+from flowhub.engine.tasks.core import Fail, Log, OutputValues, Return
 
 
 class ListSink:
@@ -38,3 +38,40 @@ def test_task_types_publish_a_json_schema():
     schema = Log.model_json_schema()
     assert set(schema["required"]) == {"id", "type", "message"}
     assert schema["additionalProperties"] is False
+
+
+def test_output_values_renders_maps_and_lists_all_the_way_down():
+    task = OutputValues(
+        id="o", type=OutputValues.TYPE, values={"who": "{{ inputs.name }}", "nested": {"list": ["{{ 1 + 1 }}", 3]}}
+    )
+    assert task.run(context()) == {"values": {"who": "ada", "nested": {"list": ["2", 3]}}}
+
+
+def test_fail_fails_with_its_rendered_message():
+    with pytest.raises(TaskFailure, match=r"^no ada allowed$"):
+        Fail(id="f", type=Fail.TYPE, errorMessage="no {{ inputs.name }} allowed").run(context())
+    with pytest.raises(TaskFailure, match=r"^Task failure$"):
+        Fail(id="f", type=Fail.TYPE).run(context())
+
+
+@pytest.mark.parametrize(
+    ("condition", "fails"),
+    [
+        ("{{ inputs.name == 'ada' }}", True),
+        ("{{ inputs.name == 'bob' }}", False),
+        ("0", False),
+        ("-0", False),
+        ("", False),
+        (" false ", False),
+        ("no", True),  # Kestra's truth: anything but empty, false, 0 and -0
+        (True, True),
+        (False, False),
+    ],
+)
+def test_fail_with_a_condition_fails_only_when_it_renders_truthy(condition, fails):
+    task = Fail(id="f", type=Fail.TYPE, condition=condition)
+    if fails:
+        with pytest.raises(TaskFailure):
+            task.run(context())
+    else:
+        assert task.run(context()) == {}

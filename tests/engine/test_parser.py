@@ -51,7 +51,7 @@ def test_labels_may_be_a_list_of_key_value_pairs():
         (
             f"id: f\nnamespace: n\ntasks:\n  - id: t\n    type: {LOG}\n    message: m\n  - id: t\n    type: {LOG}\n"
             "    message: m\n",
-            [("tasks[1].id", "duplicate task id 't'", 7)],
+            [("tasks[1].id", "duplicate task id 't', first used at tasks[0]", 7)],
         ),
         (
             "id: f\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.nope.Nope\n",
@@ -74,8 +74,8 @@ def test_labels_may_be_a_list_of_key_value_pairs():
             [("tasks[0].id", "String should match pattern '^[a-zA-Z0-9][a-zA-Z0-9_-]*$'", 4)],
         ),
         (
-            f"id: f\nnamespace: n\nerrors: []\ntasks:\n  - id: t\n    type: {LOG}\n    message: m\n",
-            [("errors", "'errors' is not supported by flowhub yet", 3)],
+            f"id: f\nnamespace: n\nsla: []\ntasks:\n  - id: t\n    type: {LOG}\n    message: m\n",
+            [("sla", "'sla' is not supported by flowhub yet", 3)],
         ),
         (
             f"id: f\nnamespace: n\nowner: me\ntasks:\n  - id: t\n    type: {LOG}\n    message: m\n",

@@ -46,3 +46,12 @@ def test_finished_or_other_states_plan_nothing():
 def test_planning_is_a_pure_function_of_the_snapshot():
     snapshot = Snapshot(FLOW, State.RUNNING, (run("greet", State.SUCCESS),))
     assert plan(snapshot) == plan(snapshot)
+
+
+def test_disabled_tasks_get_no_task_run():
+    flow = parse_flow(HELLO.replace("  - id: answer\n", "  - id: answer\n    disabled: true\n"), default_registry())
+    assert plan(Snapshot(flow, State.RUNNING, (run("greet", State.SUCCESS),))) == Plan(finish=State.SUCCESS)
+    skipped_first = parse_flow(
+        HELLO.replace("  - id: greet\n", "  - id: greet\n    disabled: true\n"), default_registry()
+    )
+    assert plan(Snapshot(skipped_first, State.CREATED)) == Plan(start=True, create=("answer",))

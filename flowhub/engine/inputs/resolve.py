@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flowhub.engine import templating
+from flowhub.engine import graphs, templating
 from flowhub.engine.errors import ErrorDetail, InvalidInputsError, TemplateError
 
 from .rules import coerce, shorten
@@ -68,22 +68,7 @@ def dependency_order(specs: tuple[InputSpec, ...]) -> list[InputSpec]:
 
 def dependency_cycles(specs: tuple[InputSpec, ...]) -> dict[str, list[str]]:
     """Each input on a `dependsOn` cycle, with that cycle's ids starting from it, in declaration order."""
-    by_id = {spec.id: spec for spec in specs}
-    cycles: dict[str, list[str]] = {}
-    for spec in specs:
-        # Depth-first from the input's dependencies, looking for a way back to it.
-        stack: list[tuple[str, list[str]]] = [(spec.id, [spec.id])]
-        seen: set[str] = set()
-        while stack and spec.id not in cycles:
-            current, path = stack.pop()
-            for dependency in reversed(_dependencies(by_id[current])):
-                if dependency == spec.id:
-                    cycles[spec.id] = path
-                    break
-                if dependency in by_id and dependency not in seen:
-                    seen.add(dependency)
-                    stack.append((dependency, [*path, dependency]))
-    return cycles
+    return graphs.cycles({spec.id: _dependencies(spec) for spec in specs})
 
 
 def _dependencies(spec: InputSpec) -> tuple[str, ...]:

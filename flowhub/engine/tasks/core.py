@@ -1,20 +1,16 @@
-"""Kestra's core runnable tasks: `log.Log` and `debug.Return`."""
+"""Kestra's core runnable tasks: `log.Log`, `debug.Return`, `output.OutputValues`, `execution.Fail`."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
+from flowhub.engine import templating
 from flowhub.engine.context import RunContext
+from flowhub.engine.errors import TaskFailure
+from flowhub.engine.fields import LogLevel
 from flowhub.engine.registry import TaskDefinition
-
-
-class Level(StrEnum):
-    TRACE = "TRACE"
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARN = "WARN"
-    ERROR = "ERROR"
 
 
 class Log(TaskDefinition):
@@ -24,7 +20,7 @@ class Log(TaskDefinition):
     ALIASES = ("io.kestra.core.tasks.log.Log",)
 
     message: str | list[str]
-    level: Level = Level.INFO
+    level: LogLevel = LogLevel.INFO
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         messages = self.message if isinstance(self.message, list) else [self.message]
@@ -45,4 +41,30 @@ class Return(TaskDefinition):
         return {"value": ctx.render(self.format) if self.format is not None else None}
 
 
-TASK_TYPES: tuple[type[TaskDefinition], ...] = (Log, Return)
+class OutputValues(TaskDefinition):
+    """Render `values` (maps and lists all the way down) and return them as the output `values`."""
+
+    TYPE = "io.kestra.plugin.core.output.OutputValues"
+
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        return {"values": ctx.render(self.values)}
+
+
+class Fail(TaskDefinition):
+    """Fail with `errorMessage`; with a `condition`, only when it renders truthy."""
+
+    TYPE = "io.kestra.plugin.core.execution.Fail"
+    ALIASES = ("io.kestra.core.tasks.executions.Fail",)
+
+    condition: str | bool | None = None
+    errorMessage: str = "Task failure"
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        if self.condition is None or templating.is_truthy(ctx.render(self.condition)):
+            raise TaskFailure(str(ctx.render(self.errorMessage)))
+        return {}
+
+
+TASK_TYPES: tuple[type[TaskDefinition], ...] = (Log, Return, OutputValues, Fail)

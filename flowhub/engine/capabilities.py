@@ -1,0 +1,36 @@
+"""What flowhub accepts in a flow but cannot run yet.
+
+Such flows save, so real Kestra flows load as written; an execution of one is refused with every
+place listed, rather than run with parts of it silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .flowable import ExecutorTask
+from .registry import TaskDefinition
+from .yamlsource import Path
+
+FLOW_PROPERTIES = ("errors", "finally", "afterExecution", "concurrency", "retry")
+TASK_PROPERTIES = ("timeout", "retry", "runIf", "allowFailure", "allowWarning", "logLevel")
+
+
+def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    for name in FLOW_PROPERTIES:
+        if document.get(name):
+            yield (name,), f"flowhub does not run a flow's '{name}' yet"
+
+
+def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
+    """What of `task` flowhub cannot run, by path relative to the task."""
+    if isinstance(task, ExecutorTask):
+        yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
+    for name in TASK_PROPERTIES:
+        if _is_set(name, getattr(task, name)):
+            yield (name,), f"flowhub does not apply a task's '{name}' yet"
+
+
+def _is_set(name: str, value: Any) -> bool:
+    return value not in (None, False) and not (name == "runIf" and value in (True, "true"))
