@@ -39,10 +39,24 @@ class FlowOutputSerializer(CompactSerializer):
     outputs = serializers.ListField(child=serializers.DictField(), required=False)
     variables = serializers.DictField(required=False)
     tasks = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    afterExecution = serializers.ListField(child=serializers.DictField(), required=False)
+    triggers = serializers.ListField(child=serializers.DictField(), required=False)
+    concurrency = serializers.DictField(required=False)
+    retry = serializers.DictField(required=False)
+    pluginDefaults = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="Also what a flow calls by the old name taskDefaults."
+    )
     disabled = serializers.BooleanField()
     deleted = serializers.BooleanField()
     updated = serializers.DateTimeField()
     source = serializers.CharField(required=False, help_text="The YAML exactly as saved.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # `finally` is a Python keyword, so it cannot be declared as a class attribute.
+        fields["finally"] = serializers.ListField(child=serializers.DictField(), required=False)
+        return fields
 
 
 def flow_json(flow: Flow, revision: FlowRevision, *, with_source: bool) -> dict[str, Any]:
@@ -58,6 +72,13 @@ def flow_json(flow: Flow, revision: FlowRevision, *, with_source: bool) -> dict[
         "outputs": document.get("outputs"),
         "variables": document.get("variables"),
         "tasks": document["tasks"],
+        "errors": document.get("errors"),
+        "finally": document.get("finally"),
+        "afterExecution": document.get("afterExecution"),
+        "triggers": document.get("triggers"),
+        "concurrency": document.get("concurrency"),
+        "retry": document.get("retry"),
+        "pluginDefaults": document.get("pluginDefaults", document.get("taskDefaults")),
         "disabled": parsed.disabled,
         "deleted": flow.deleted,
         "updated": revision.created_at,

@@ -7,6 +7,8 @@ import kestrapy
 from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
 
+from .corpus import CORPUS
+
 
 def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
     _, base_url, _ = embedded
@@ -34,3 +36,14 @@ def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
 
     logs = client.logs.list_logs_from_execution(execution_id=created.id, tenant="main")
     assert [log.message for log in logs] == ["Hello, Kestrapy!"]
+
+
+def test_kestrapy_saves_and_reads_back_every_flow_of_the_corpus(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+    for path in CORPUS:
+        source = path.read_bytes().decode()
+        created = client.flows.create_flow(tenant="main", body=source)
+        assert created.source == source
+        read = client.flows.flow(namespace=created.namespace, id=created.id, tenant="main", source=True)
+        assert (read.revision, read.source) == (1, source)
