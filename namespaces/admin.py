@@ -6,7 +6,7 @@ import difflib
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -121,6 +121,14 @@ class FlowAdmin(admin.ModelAdmin):
         else:
             saved = services.flow_create(source=source)
         obj.pk, obj.namespace_id, obj.flow_id, obj.current = saved.pk, saved.namespace_id, saved.flow_id, saved.current
+        if gaps := parse_source(source).not_runnable:
+            messages.warning(
+                request,
+                format_html(
+                    "Saved, but flowhub cannot run this flow yet:<br>{}",
+                    format_html_join(mark_safe("<br>"), "{}", ((str(gap),) for gap in gaps)),
+                ),
+            )
 
     def delete_model(self, request: HttpRequest, obj: Flow) -> None:
         services.flow_delete(namespace=obj.namespace_id, flow_id=obj.flow_id)
