@@ -61,8 +61,48 @@ def load(source: str) -> LoadedYaml:
         raise InvalidFlowError([ErrorDetail("$", f"invalid YAML: {exc}")]) from exc
     loaded = LoadedYaml(data=None)
     if node is not None:
+        _refuse_alias_bombs(node)
         loaded.data = _Builder(loaded).build(node, (), 0)
     return loaded
+
+
+_TOO_MANY_VALUES = f"document expands to more than {MAX_NODES} values"
+
+
+def _refuse_alias_bombs(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand past the limit before building any of it.
+
+    The node graph shares an aliased node, so its expanded size is counted once per node: a
+    "billion laughs" document is refused at the first top-level key that crosses the limit.
+    """
+    sizes: dict[int, int] = {}
+    entries = root.value if isinstance(root, yaml.MappingNode) else [(None, root)]
+    total = 1
+    for key_node, value_node in entries:
+        total += 1 + _expanded_size(value_node, sizes, 0)
+        if total > MAX_NODES:
+            path: Path = (key_node.value,) if isinstance(key_node, yaml.ScalarNode) else ()
+            raise InvalidFlowError([_Builder._error(value_node, path, _TOO_MANY_VALUES)])
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
+    if depth > MAX_DEPTH:
+        return 1  # the builder refuses this depth with its own message
+    if (known := sizes.get(id(node))) is not None:
+        return known
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    size = 1
+    for child in children:
+        size += _expanded_size(child, sizes, depth + 1)
+        if size > MAX_NODES:
+            break
+    sizes[id(node)] = size
+    return size
 
 
 class _Builder:
@@ -74,7 +114,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise InvalidFlowError([self._error(node, path, f"document expands to more than {MAX_NODES} values")])
+            raise InvalidFlowError([self._error(node, path, _TOO_MANY_VALUES)])
         if depth > MAX_DEPTH:
             raise InvalidFlowError([self._error(node, path, f"document is nested deeper than {MAX_DEPTH} levels")])
         self.loaded.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))

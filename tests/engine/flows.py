@@ -24,3 +24,18 @@ outputs:
     type: STRING
     value: "{{ outputs.answer.value }}"
 """
+
+
+LOG_BODY = "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+
+
+def billion_laughs() -> str:
+    """A flow whose aliases would expand to 9 * 6^9 (about 90 million) values."""
+    lines = ["id: lol", "namespace: acme", 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]" for n in range(1, 10)]
+    return "\n".join(lines) + "\ntasks:\n  - id: t\n" + LOG_BODY
+
+
+def five_megabytes() -> str:
+    """A valid-looking flow of 75,000 tasks, over 5 MB."""
+    return "id: big\nnamespace: acme\ntasks:\n" + "".join(f"  - id: t{n}\n" + LOG_BODY for n in range(75_000))
