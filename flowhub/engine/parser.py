@@ -92,9 +92,7 @@ class _FlowValidator:
         inputs = self._specs(document, "inputs", InputSpec)
         self._dependencies(document, inputs)
         outputs = self._specs(document, "outputs", OutputSpec)
-        policies = self._model(
-            Policies, {key: document[key] for key in ("concurrency", "retry") if key in document}, ()
-        )
+        policies = self._model(Policies, {key: document[key] for key in POLICIES if key in document}, ())
         self.defaults = self._plugin_defaults(document)
         tasks, errors, finally_, after_execution = (self._task_list(document, key) for key in TASK_LISTS)
         triggers = self._triggers(document.get("triggers"))
