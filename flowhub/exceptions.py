@@ -22,3 +22,11 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     """The entity or its inputs are invalid; `errors` names each field."""
+
+
+class Gone(ServiceError):
+    """The object existed but is no more: an expired KV entry."""
+
+
+class TooLarge(ServiceError):
+    """A value is larger than its configured limit."""

@@ -155,6 +155,7 @@ X_FRAME_OPTIONS = "DENY"
 # Request limits (DESIGN.md §5 rule 5).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FLOWHUB_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 FLOWHUB_MAX_UPLOAD_BYTES = env_int("FLOWHUB_MAX_UPLOAD_BYTES", 100 * 1024 * 1024, minimum=1024)
+FLOWHUB_KV_MAX_VALUE_BYTES = env_int("FLOWHUB_KV_MAX_VALUE_BYTES", 1024 * 1024, minimum=1)
 FILE_UPLOAD_HANDLERS = ["flowhub.api.uploads.BoundedUploadHandler"]
 
 REST_FRAMEWORK = {
@@ -200,6 +201,7 @@ CELERY_TASK_ROUTES = {"executions.run_task": {"queue": "worker"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-work": {"task": "executions.sweep", "schedule": timedelta(seconds=10)},
+    "purge-expired-kv": {"task": "kv.purge_expired", "schedule": timedelta(minutes=1)},
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.parser import validate_namespace
 from flowhub.engine.sourceedit import set_top_level
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
@@ -14,7 +15,9 @@ from .models import Flow, FlowRevision, Namespace
 
 
 def namespace_ensure(*, namespace: str) -> Namespace:
-    """Create `namespace` and each of its parents that does not exist yet."""
+    """Create `namespace` and each of its parents that does not exist yet; Invalid for a bad name."""
+    if problem := validate_namespace(namespace):
+        raise Invalid(f"invalid namespace '{namespace}'", [ErrorDetail("namespace", problem)])
     parts = namespace.split(".")
     for depth in range(1, len(parts)):
         Namespace.objects.get_or_create(id=".".join(parts[:depth]))

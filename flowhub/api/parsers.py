@@ -10,24 +10,45 @@ from rest_framework.parsers import BaseParser
 
 from flowhub.engine.errors import FlowTooLargeError
 from flowhub.engine.yamlsource import MAX_SOURCE_BYTES
+from flowhub.exceptions import TooLarge
 
 
-class YamlSourceParser(BaseParser):
-    """Flow YAML, kept as text: the source is stored verbatim, comments and all."""
+class BoundedTextParser(BaseParser):
+    """A body kept as text, of which no more than the limit (plus one byte, to notice) is read."""
 
-    media_type = "application/x-yaml"
+    what = "the body"
+
+    def limit(self) -> int:
+        raise NotImplementedError
+
+    def too_large(self, limit: int) -> Exception:
+        return TooLarge(f"{self.what} is larger than {limit} bytes")
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> str:
         if stream is None:
             return ""
-        raw = stream.read(MAX_SOURCE_BYTES + 1)
-        if len(raw) > MAX_SOURCE_BYTES:
-            raise FlowTooLargeError(f"flow source is larger than {MAX_SOURCE_BYTES} bytes")
+        limit = self.limit()
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise self.too_large(limit)
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise ParseError(f"the YAML body is not valid {encoding}: {exc.reason} at byte {exc.start}") from exc
+            raise ParseError(f"{self.what} is not valid {encoding}: {exc.reason} at byte {exc.start}") from exc
+
+
+class YamlSourceParser(BoundedTextParser):
+    """Flow YAML, kept as text: the source is stored verbatim, comments and all."""
+
+    media_type = "application/x-yaml"
+    what = "the YAML body"
+
+    def limit(self) -> int:
+        return MAX_SOURCE_BYTES
+
+    def too_large(self, limit: int) -> Exception:
+        return FlowTooLargeError(f"flow source is larger than {limit} bytes")
 
 
 class YamlAliasParser(YamlSourceParser):
@@ -45,3 +66,20 @@ class OctetStreamYamlParser(YamlSourceParser):
 
 
 YAML_PARSERS = [YamlSourceParser, YamlAliasParser, TextYamlParser, OctetStreamYamlParser]
+
+
+class KVValueParser(BoundedTextParser):
+    """A KV value as sent: the text is typed by the KV store (JSON first, then ISO dates, else text)."""
+
+    media_type = "text/plain"
+    what = "the value"
+
+    def limit(self) -> int:
+        return int(settings.FLOWHUB_KV_MAX_VALUE_BYTES)
+
+
+class JsonKVValueParser(KVValueParser):
+    media_type = "application/json"
+
+
+KV_VALUE_PARSERS = [KVValueParser, JsonKVValueParser]

@@ -46,6 +46,10 @@ def _from_known(exc: Exception) -> Problem | None:
         return Problem(404, "not-found", "Not found", exc.detail)
     if isinstance(exc, service.Conflict):
         return Problem(409, "conflict", "Conflict", exc.detail, exc.errors)
+    if isinstance(exc, service.Gone):
+        return Problem(410, "gone", "Gone", exc.detail)
+    if isinstance(exc, service.TooLarge):
+        return Problem(413, "payload-too-large", "Payload too large", exc.detail, exc.errors)
     if isinstance(exc, service.Invalid):
         return Problem(422, "validation-failed", "Validation failed", exc.detail, exc.errors)
     if isinstance(exc, engine.InvalidFlowError):

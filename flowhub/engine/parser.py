@@ -63,6 +63,12 @@ def validate_namespace(namespace: str) -> str | None:
     return None
 
 
+def namespace_lineage(namespace: str) -> list[str]:
+    """`namespace` and its parents, nearest first: `a.b.c` gives `a.b.c`, `a.b`, `a`."""
+    parts = namespace.split(".")
+    return [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
+
+
 class _FlowValidator:
     def __init__(self, loaded: LoadedYaml, registry: Registry):
         self.loaded = loaded
