@@ -49,3 +49,22 @@ class FlowRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} rev {self.revision}"
+
+
+class Secret(models.Model):
+    """A credential of a namespace, encrypted at rest; its value never leaves the server but into a task."""
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="secrets")
+    name = models.CharField(max_length=255)
+    ciphertext = models.BinaryField(help_text="The value, encrypted with Fernet (flowhub/crypto.py).")
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["namespace", "name"]
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="secret_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace_id}/{self.name}"
