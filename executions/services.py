@@ -22,6 +22,7 @@ from flowhub.engine import inputs as engine_inputs
 from flowhub.engine import templating
 from flowhub.engine.context import ExecutionInfo, RunContext, variables
 from flowhub.engine.errors import EngineError, ErrorDetail
+from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.ids import new_id
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Snapshot, TaskRunView, plan
@@ -36,6 +37,7 @@ from .dispatch import enqueue_advance, enqueue_run_task
 from .files import delete_execution_files, store_input_file
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .store import STORE
 from .transitions import execution_transition, history_entry, task_run_transition
 
 logger = logging.getLogger(__name__)
@@ -160,15 +162,18 @@ def execution_advance(*, execution_id: str) -> None:
 def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_task: dict[str, Any]) -> None:
     outputs: dict[str, Any] = {}
     if state in (State.SUCCESS, State.WARNING) and parsed.outputs:
-        context = variables(parsed, _execution_info(execution), outputs_by_task)
+        revealed = RevealedSecrets()
+        functions = namespace_functions(STORE, parsed.namespace, revealed)
+        context = variables(parsed, _execution_info(execution), outputs_by_task, functions=functions)
         try:
             for spec in parsed.outputs:
                 outputs[spec.id] = engine_inputs.coerce(spec, templating.render_value(spec.value, context))
         except (EngineError, ValueError) as exc:
             sink = BufferedLogSink(execution)
-            sink.emit("ERROR", f"flow output '{spec.id}' failed: {exc}")
+            sink.emit("ERROR", revealed.mask(f"flow output '{spec.id}' failed: {exc}"))
             sink.flush()
             state, outputs = State.FAILED, {}
+        outputs = revealed.mask(outputs)
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
 
 
@@ -190,11 +195,12 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
         return  # another delivery of this message got there first
     execution = task_run.execution
     sink = BufferedLogSink(execution, task_run)
+    revealed = RevealedSecrets()
     try:
-        outputs, final = _run(task_run, execution, sink), State.SUCCESS
+        outputs, final = _run(task_run, execution, RunContext({}, sink, revealed)), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
-        sink.emit("ERROR", _failure_message(exc))
+        sink.emit("ERROR", revealed.mask(_failure_message(exc)))
         outputs, final = {}, State.FAILED
     with transaction.atomic():
         sink.flush()
@@ -202,18 +208,20 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
         transaction.on_commit(partial(enqueue_advance, execution.id))
 
 
-def _run(task_run: TaskRun, execution: Execution, sink: BufferedLogSink) -> dict[str, Any]:
+def _run(task_run: TaskRun, execution: Execution, ctx: RunContext) -> dict[str, Any]:
+    """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
     parsed = parsed_revision(execution.flow_revision)
     task = parsed.task(task_run.task_id)
     finished = TaskRun.objects.filter(execution=execution, state__in=[State.SUCCESS, State.WARNING])
-    context = variables(
+    ctx.variables = variables(
         parsed,
         _execution_info(execution),
         dict(finished.values_list("task_id", "outputs")),
         task={"id": task.id, "type": task.type},
         taskrun={"id": task_run.id, "startDate": iso_utc(task_run.started_at), "attemptsCount": task_run.attempt - 1},
+        functions=namespace_functions(STORE, parsed.namespace, ctx.revealed),
     )
-    outputs = task.run(RunContext(context, sink))
+    outputs = ctx.revealed.mask(task.run(ctx))
     return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
 
 

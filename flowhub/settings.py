@@ -34,6 +34,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 SECRET_KEY_FROM_ENV = bool(env_str("FLOWHUB_SECRET_KEY", ""))
+# Former keys: they still verify sessions and decrypt secrets until `manage.py rotate_secrets` has run.
+SECRET_KEY_FALLBACKS = env_list("FLOWHUB_SECRET_KEY_FALLBACKS", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -15,10 +15,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from flowhub.engine.errors import EngineError, InvalidFlowError
+from flowhub.engine.parser import validate_namespace
 
 from . import services
 from .flows import parse_source
-from .models import Flow, FlowRevision, Namespace
+from .models import Flow, FlowRevision, Namespace, Secret
+from .secrets import name_problem, secret_set
 
 
 @admin.register(Namespace)
@@ -180,3 +182,62 @@ class FlowRevisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class SecretForm(forms.ModelForm):
+    """The value is write-only: never shown, and left as it is when the field stays empty."""
+
+    value = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        strip=False,
+        help_text="Stored encrypted; it is never shown again. Leave empty to keep the current value.",
+    )
+    namespace_name = forms.CharField(label="Namespace", max_length=150)
+
+    class Meta:
+        model = Secret
+        fields = ["name", "description"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["namespace_name"].initial = self.instance.namespace_id
+            self.fields["namespace_name"].disabled = True
+            self.fields["name"].disabled = True
+        else:
+            self.fields["value"].required = True
+
+    def clean_namespace_name(self) -> str:
+        namespace: str = self.cleaned_data["namespace_name"]
+        if problem := validate_namespace(namespace):
+            raise forms.ValidationError(problem)
+        return namespace
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if problem := name_problem(name):
+            raise forms.ValidationError(problem)
+        return name
+
+
+@admin.register(Secret)
+class SecretAdmin(admin.ModelAdmin):
+    form = SecretForm
+    fields = ["namespace_name", "name", "value", "description", "created_at", "updated_at", "last_used_at"]
+    readonly_fields = ["created_at", "updated_at", "last_used_at"]
+    list_display = ["name", "namespace", "description", "updated_at", "last_used_at"]
+    list_filter = ["namespace"]
+    search_fields = ["name", "namespace__id", "description"]
+
+    def save_model(self, request: HttpRequest, obj: Secret, form: SecretForm, change: bool) -> None:
+        """Through the secrets service: it validates the name and encrypts the value."""
+        data = form.cleaned_data
+        namespace = obj.namespace_id if change else data["namespace_name"]
+        if data["value"]:
+            saved, _ = secret_set(
+                namespace=namespace, name=obj.name, value=data["value"], description=data["description"]
+            )
+            obj.pk = saved.pk
+        else:
+            Secret.objects.filter(pk=obj.pk).update(description=data["description"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import templating
+from .functions import RevealedSecrets
 from .ports import LogSink
 
 if TYPE_CHECKING:
@@ -30,9 +32,11 @@ def variables(
     *,
     task: dict[str, Any] | None = None,
     taskrun: dict[str, Any] | None = None,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
 ) -> dict[str, Any]:
-    """Kestra's expression context: flow, execution, inputs, outputs, vars, labels, task, taskrun."""
+    """Kestra's expression context: flow, execution, inputs, outputs, vars, labels, task, taskrun, functions."""
     context: dict[str, Any] = {
+        **(functions or {}),
         "flow": {"id": flow.id, "namespace": flow.namespace, "revision": execution.flow_revision},
         "execution": {
             "id": execution.id,
@@ -53,14 +57,18 @@ def variables(
 
 
 class RunContext:
-    """What a runnable task may use while it runs: rendering against its context, and logging."""
+    """What a runnable task may use while it runs: rendering against its context, and logging.
 
-    def __init__(self, variables: dict[str, Any], log_sink: LogSink):
+    Log lines are written with every secret the run has read masked.
+    """
+
+    def __init__(self, variables: dict[str, Any], log_sink: LogSink, revealed: RevealedSecrets | None = None):
         self.variables = variables
+        self.revealed = revealed or RevealedSecrets()
         self._log_sink = log_sink
 
     def render(self, value: Any) -> Any:
         return templating.render_value(value, self.variables)
 
     def log(self, level: str, message: str) -> None:
-        self._log_sink.emit(level, message)
+        self._log_sink.emit(level, self.revealed.mask(message))

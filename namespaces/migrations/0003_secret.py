@@ -5,27 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('namespaces', '0002_flow_labels'),
+        ("namespaces", "0002_flow_labels"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Secret',
+            name="Secret",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('ciphertext', models.BinaryField(help_text='The value, encrypted with Fernet (flowhub/crypto.py).')),
-                ('description', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('namespace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='secrets', to='namespaces.namespace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("ciphertext", models.BinaryField(help_text="The value, encrypted with Fernet (flowhub/crypto.py).")),
+                ("description", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "namespace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="secrets", to="namespaces.namespace"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['namespace', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('namespace', 'name'), name='secret_unique_name')],
+                "ordering": ["namespace", "name"],
+                "constraints": [models.UniqueConstraint(fields=("namespace", "name"), name="secret_unique_name")],
             },
         ),
     ]

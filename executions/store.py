@@ -1,0 +1,19 @@
+"""The engine's `NamespaceStore` (what `kv()`, `secret()` and `read()` reach) on the namespace services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kv.selectors import kv_value
+from namespaces.secrets import secret_resolve
+
+
+class ServicesStore:
+    def kv(self, namespace: str, key: str, *, inherit: bool, error_on_missing: bool) -> Any:
+        return kv_value(namespace=namespace, key=key, inherit=inherit, error_on_missing=error_on_missing)
+
+    def secret(self, namespace: str, name: str) -> str:
+        return secret_resolve(namespace=namespace, name=name)
+
+
+STORE = ServicesStore()

@@ -1,0 +1,80 @@
+"""`kv()`, `secret()` and `read()` in a running flow; a secret's value shows nowhere once it is used."""
+
+import json
+
+from executions.models import Execution, LogEntry, TaskRun
+from kv.models import KVEntry
+
+from .drive import run_to_end
+from .helpers import YAML
+
+SECRET = "pa55-Word-Nobody-Knows"
+FLOW = """\
+id: uses_the_store
+namespace: acme.sales.eu
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message:
+      - "region {{ kv('region') }}, limit {{ kv('limits').daily }}, team {{ kv('team') }}"
+      - "connecting with {{ secret('DB_PASSWORD') }}"
+      - "missing is [{{ kv('nope', errorOnMissing=false) }}]"
+  - id: give
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ secret('DB_PASSWORD') }}:{{ kv('team', namespace='acme') }}"
+outputs:
+  - id: leaked
+    type: STRING
+    value: "{{ secret('DB_PASSWORD') | upper }} or {{ secret('DB_PASSWORD') }}"
+"""
+
+
+def test_kv_and_secret_work_in_tasks_and_the_secret_is_masked_everywhere(api):
+    headers = {"content_type": "text/plain"}
+    api.put("/api/v1/namespaces/acme.sales.eu/kv/region", "eu-west-1", **headers)
+    api.put("/api/v1/namespaces/acme.sales.eu/kv/limits", '{"daily": 5}', **headers)
+    api.put("/api/v1/namespaces/acme.sales/kv/team", "sales", **headers)  # inherited from the parent
+    api.put("/api/v1/namespaces/acme/kv/team", "everyone", **headers)
+    api.post("/api/v1/namespaces/acme.sales/secrets", {"key": "DB_PASSWORD", "value": SECRET}, format="json")
+    assert api.post("/api/v1/flows", FLOW, content_type=YAML).status_code == 200
+
+    execution_id = api.post("/api/v1/executions/acme.sales.eu/uses_the_store", {}, format="multipart").json()["id"]
+    execution = run_to_end(execution_id)
+    assert execution.state == "SUCCESS", list(LogEntry.objects.values_list("message", flat=True))
+
+    logs = api.get(f"/api/v1/logs/{execution_id}").json()
+    assert [line["message"] for line in logs] == [
+        "region eu-west-1, limit 5, team sales",
+        "connecting with ****",
+        "missing is []",
+    ]
+    assert TaskRun.objects.get(task_id="give").outputs == {"value": "****:everyone"}
+    # The upper-cased secret is not the secret: masking hides the value itself, as Kestra does.
+    assert execution.outputs == {"leaked": f"{SECRET.upper()} or ****"}
+
+    responses = [
+        api.get(f"/api/v1/executions/{execution_id}"),
+        api.get(f"/api/v1/logs/{execution_id}"),
+        api.get("/api/v1/namespaces/acme.sales/secrets"),
+        api.get("/api/v1/namespaces/acme.sales/secrets/DB_PASSWORD"),
+    ]
+    for response in responses:
+        assert SECRET not in response.content.decode()
+    stored = [
+        *LogEntry.objects.values_list("message", flat=True),
+        *(json.dumps(outputs) for outputs in TaskRun.objects.values_list("outputs", flat=True)),
+        *(json.dumps(outputs) for outputs in Execution.objects.values_list("outputs", flat=True)),
+        *(json.dumps(value) for value in KVEntry.objects.values_list("value", flat=True)),
+    ]
+    assert not [text for text in stored if SECRET in text]
+
+
+def test_a_missing_key_or_secret_fails_the_task_saying_which(api):
+    source = FLOW.replace("outputs:\n  - id: leaked\n    type: STRING\n", "").replace(
+        "    value: \"{{ secret('DB_PASSWORD') | upper }} or {{ secret('DB_PASSWORD') }}\"\n", ""
+    )
+    api.post("/api/v1/flows", source, content_type=YAML)
+    execution_id = api.post("/api/v1/executions/acme.sales.eu/uses_the_store", {}, format="multipart").json()["id"]
+    assert run_to_end(execution_id).state == "FAILED"
+    (error,) = LogEntry.objects.filter(level="ERROR").values_list("message", flat=True)
+    assert "No value found for key 'region' in namespace 'acme.sales.eu' or its parents" in error

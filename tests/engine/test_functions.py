@@ -1,0 +1,68 @@
+"""kv(), secret() and read() as templates call them, over an in-memory namespace store."""
+
+import pytest
+
+from flowhub.engine import templating
+from flowhub.engine.errors import TemplateError
+from flowhub.engine.functions import RevealedSecrets, namespace_functions
+
+
+class DictStore:
+    """The NamespaceStore port over dicts: `{(namespace, key): value}`."""
+
+    def __init__(self, kv=None, secrets=None, files=None):
+        self._kv, self._secrets, self._files = kv or {}, secrets or {}, files or {}
+        self.kv_calls = []
+
+    def kv(self, namespace, key, *, inherit, error_on_missing):
+        self.kv_calls.append((namespace, key, inherit, error_on_missing))
+        if (namespace, key) in self._kv:
+            return self._kv[(namespace, key)]
+        if error_on_missing:
+            raise LookupError(f"no key {key}")
+        return None
+
+    def secret(self, namespace, name):
+        return self._secrets[(namespace, name)]
+
+    def read(self, namespace, path):
+        return self._files[(namespace, path)]
+
+
+def render(source, store, revealed=None):
+    functions = namespace_functions(store, "acme.sales", revealed or RevealedSecrets())
+    return templating.render(source, functions)
+
+
+def test_kv_reads_the_flow_s_namespace_with_inheritance_unless_one_is_named():
+    store = DictStore(kv={("acme.sales", "a"): {"n": 1}, ("other", "b"): "x"})
+    assert render("{{ kv('a').n }}", store) == "1"
+    assert render("{{ kv('b', namespace='other') }}", store) == "x"
+    assert render("[{{ kv('zz', errorOnMissing=false) }}]", store) == "[]"
+    assert store.kv_calls == [
+        ("acme.sales", "a", True, True),
+        ("other", "b", False, True),
+        ("acme.sales", "zz", True, False),
+    ]
+    with pytest.raises(TemplateError, match="no key zz"):
+        render("{{ kv('zz') }}", store)
+
+
+def test_secret_values_are_remembered_for_masking():
+    revealed = RevealedSecrets()
+    store = DictStore(secrets={("acme.sales", "TOKEN"): "abc123"})
+    assert render("{{ secret('TOKEN') }}", store, revealed) == "abc123"
+    assert revealed.mask({"a": ["x abc123 y", 3], "b": "abc123abc123"}) == {"a": ["x **** y", 3], "b": "********"}
+
+
+def test_masking_hides_a_longer_secret_before_a_shorter_one_inside_it():
+    revealed = RevealedSecrets()
+    for value in ("pass", "password", ""):
+        revealed.add(value)
+    assert revealed.mask("password and pass") == "**** and ****"
+    assert RevealedSecrets().mask("nothing revealed") == "nothing revealed"
+
+
+def test_read_takes_a_path_or_an_nsfile_uri():
+    store = DictStore(files={("acme.sales", "/sql/q.sql"): "SELECT 1"})
+    assert render("{{ read('/sql/q.sql') }}|{{ read('nsfile:///sql/q.sql') }}", store) == "SELECT 1|SELECT 1"
