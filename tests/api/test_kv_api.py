@@ -12,6 +12,7 @@ from flowhub.engine.kv import KVType
 from flowhub.exceptions import Conflict
 from kv import services
 from kv.models import KVEntry
+from kv.tasks import purge_expired
 from namespaces.models import Namespace
 
 from .helpers import assert_problem
@@ -99,6 +100,9 @@ def test_the_scheduler_purges_expired_keys(db):
     services.kv_set(namespace=namespace, key="kept", kv_type=KVType.STRING, value="y")
     assert services.kv_purge_expired(now=timezone.now() + timedelta(hours=2)) == 1
     assert list(KVEntry.objects.values_list("key", flat=True)) == ["kept"]
+    KVEntry.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert purge_expired() == 1  # the task celery beat runs every minute
+    assert not KVEntry.objects.exists()
 
 
 def test_delete_answers_whether_the_key_was_there(api):

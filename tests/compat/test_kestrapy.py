@@ -47,3 +47,28 @@ def test_kestrapy_saves_and_reads_back_every_flow_of_the_corpus(embedded):
         assert created.source == source
         read = client.flows.flow(namespace=created.namespace, id=created.id, tenant="main", source=True)
         assert (read.revision, read.source) == (1, source)
+
+
+def test_kestrapy_sets_reads_lists_and_deletes_kv_pairs(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+    kv = client.kv
+    kv.set_key_value(namespace="compat.kv", key="greeting", tenant="main", body="hello world")
+    kv.set_key_value(namespace="compat.kv", key="limits", tenant="main", body='{"daily": 5}')
+    kv.set_key_value(namespace="compat", key="inherited", tenant="main", body="42")
+
+    greeting = kv.key_value(namespace="compat.kv", key="greeting", tenant="main")
+    assert (greeting.type.value, greeting.value, greeting.revision) == ("STRING", "hello world", 1)
+    assert kv.key_value(namespace="compat.kv", key="limits", tenant="main").value == {"daily": 5}
+
+    listed = kv.list_all_keys(tenant="main", sort=["key:asc"])
+    assert listed.total == 3
+    assert [entry.key for entry in listed.results] == ["greeting", "inherited", "limits"]
+    inherited = kv.list_keys_with_inheritance(namespace="compat.kv", tenant="main")
+    assert [(entry.namespace, entry.key) for entry in inherited] == [("compat", "inherited")]
+
+    assert kv.delete_key_value(namespace="compat.kv", key="greeting", tenant="main") is True
+    request = kestrapy.models.kv_controller_api_delete_bulk_request.KVControllerApiDeleteBulkRequest(
+        keys=["limits", "ghost"]
+    )
+    assert kv.delete_key_values(namespace="compat.kv", tenant="main", request=request).keys == ["limits"]
