@@ -122,6 +122,11 @@ FLOWHUB_STORAGE = env_choice("FLOWHUB_STORAGE", "local", ("local", "s3"))
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("FLOWHUB_STATIC_ROOT", str(DATA_DIR / "static")))
 if FLOWHUB_STORAGE == "s3":
+    from boto3.s3.transfer import TransferConfig
+
+    # boto3's default holds up to 10 parts of 8 MiB in memory per upload; 4 keeps an upload near 32 MiB.
+    _transfer = TransferConfig(max_concurrency=4, multipart_chunksize=8 * 1024 * 1024)
+    _transfer.max_in_memory_upload_chunks = 4
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -131,6 +136,7 @@ if FLOWHUB_STORAGE == "s3":
             "location": env_str("AWS_LOCATION", ""),
             "file_overwrite": True,
             "default_acl": None,
+            "transfer_config": _transfer,
         },
     }
 else:
@@ -157,6 +163,8 @@ X_FRAME_OPTIONS = "DENY"
 # Request limits (DESIGN.md §5 rule 5).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FLOWHUB_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 FLOWHUB_MAX_UPLOAD_BYTES = env_int("FLOWHUB_MAX_UPLOAD_BYTES", 100 * 1024 * 1024, minimum=1024)
+# Previous revisions kept per namespace file, besides the current one.
+FLOWHUB_FILE_VERSIONS = env_int("FLOWHUB_FILE_VERSIONS", 10, minimum=0)
 FLOWHUB_KV_MAX_VALUE_BYTES = env_int("FLOWHUB_KV_MAX_VALUE_BYTES", 1024 * 1024, minimum=1)
 FILE_UPLOAD_HANDLERS = ["flowhub.api.uploads.BoundedUploadHandler"]
 

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from flowhub.engine.errors import EngineError, InvalidFlowError
 from flowhub.engine.parser import validate_namespace
 
-from . import services
+from . import file_admin, services  # noqa: F401 (file_admin registers the namespace file browser)
 from .flows import parse_source
 from .models import Flow, FlowRevision, Namespace, Secret
 from .secrets import name_problem, secret_set

@@ -68,3 +68,52 @@ class Secret(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace_id}/{self.name}"
+
+
+class NamespaceFile(models.Model):
+    """A file or directory of a namespace, at a normalised path (`/a/b.txt`; see file_paths.py).
+
+    The tree lives here because object stores have no directories; a file's bytes are those of its
+    current revision.
+    """
+
+    class Kind(models.TextChoices):
+        FILE = "File"
+        DIRECTORY = "Directory"
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="files")
+    path = models.CharField(max_length=1024)
+    parent = models.CharField(max_length=1024, help_text="The directory that holds it: `/` at the top.")
+    kind = models.CharField(max_length=9, choices=Kind.choices)
+    current = models.ForeignKey(
+        "NamespaceFileRevision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["namespace_id", "path"]
+        constraints = [models.UniqueConstraint(fields=["namespace", "path"], name="namespace_file_unique_path")]
+        indexes = [models.Index(fields=["namespace", "parent"], name="namespace_file_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace_id}:{self.path}"
+
+
+class NamespaceFileRevision(models.Model):
+    """One version of a file's bytes: an object of the default storage, written once, never overwritten."""
+
+    file = models.ForeignKey(NamespaceFile, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    blob = models.CharField(max_length=255, unique=True, help_text="Its name in the default storage.")
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["file", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "revision"], name="namespace_file_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file} rev {self.revision}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api, namespace_api, secret_api
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("namespaces/search", namespace_api.NamespaceSearchApi.as_view(), name="namespace-search"),
     path("namespaces/<str:namespace>", namespace_api.NamespaceDetailApi.as_view(), name="namespace-detail"),
     path("namespaces/<str:namespace>/tree", namespace_api.NamespaceTreeApi.as_view(), name="namespace-tree"),
+    path("namespaces/<str:namespace>/", include("namespaces.file_urls")),
     path("namespaces/<str:namespace>/secrets", secret_api.SecretListApi.as_view(), name="secret-list"),
     path("namespaces/<str:namespace>/secrets/<str:key>", secret_api.SecretDetailApi.as_view(), name="secret-detail"),
 ]

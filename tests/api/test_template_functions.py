@@ -2,6 +2,8 @@
 
 import json
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from executions.models import Execution, LogEntry, TaskRun
 from kv.models import KVEntry
 
@@ -19,6 +21,7 @@ tasks:
       - "region {{ kv('region') }}, limit {{ kv('limits').daily }}, team {{ kv('team') }}"
       - "connecting with {{ secret('DB_PASSWORD') }}"
       - "missing is [{{ kv('nope', errorOnMissing=false) }}]"
+      - "query: {{ read('sql/daily.sql') }}"
   - id: give
     type: io.kestra.plugin.core.debug.Return
     format: "{{ secret('DB_PASSWORD') }}:{{ kv('team', namespace='acme') }}"
@@ -36,6 +39,9 @@ def test_kv_and_secret_work_in_tasks_and_the_secret_is_masked_everywhere(api):
     api.put("/api/v1/namespaces/acme.sales/kv/team", "sales", **headers)  # inherited from the parent
     api.put("/api/v1/namespaces/acme/kv/team", "everyone", **headers)
     api.post("/api/v1/namespaces/acme.sales/secrets", {"key": "DB_PASSWORD", "value": SECRET}, format="json")
+    query = SimpleUploadedFile("daily.sql", b"SELECT count(*) FROM orders")
+    uploaded = api.post("/api/v1/namespaces/acme.sales.eu/files?path=/sql/daily.sql", {"fileContent": query})
+    assert uploaded.status_code == 200, uploaded.content
     assert api.post("/api/v1/flows", FLOW, content_type=YAML).status_code == 200
 
     execution_id = api.post("/api/v1/executions/acme.sales.eu/uses_the_store", {}, format="multipart").json()["id"]
@@ -47,6 +53,7 @@ def test_kv_and_secret_work_in_tasks_and_the_secret_is_masked_everywhere(api):
         "region eu-west-1, limit 5, team sales",
         "connecting with ****",
         "missing is []",
+        "query: SELECT count(*) FROM orders",
     ]
     assert TaskRun.objects.get(task_id="give").outputs == {"value": "****:everyone"}
     # The upper-cased secret is not the secret: masking hides the value itself, as Kestra does.
