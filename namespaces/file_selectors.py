@@ -10,6 +10,9 @@ functions:
 - `namespace_file_read_text(*, namespace, path, max_bytes) -> str`: the current revision decoded
   as UTF-8. Raises `NotFound` for a missing file, `Invalid` for a bad namespace or path, a file
   larger than `max_bytes` or one that is not UTF-8.
+- `namespace_files_materialize(*, namespace, directory, include, exclude) -> list[str]`: the current
+  revision of every file selected by the globs (flowhub/engine/globs.py), written under a local
+  directory at its path, as a script task's `namespaceFiles` wants them.
 
 Every function takes paths as users write them (`a/b.txt`, `/a/b.txt`) and checks them
 (file_paths.py).
@@ -17,17 +20,21 @@ Every function takes paths as users write them (`a/b.txt`, `/a/b.txt`) and check
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from flowhub.engine import globs
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid, NotFound
 
-from .file_blobs import blob_open
+from .file_blobs import CHUNK_BYTES, blob_open
 from .file_paths import ROOT, file_path, name_of, namespace_checked
 from .models import Namespace, NamespaceFile, NamespaceFileRevision
 
@@ -126,6 +133,20 @@ def namespace_file_read_text(*, namespace: str, path: str, max_bytes: int) -> st
         raise Invalid(
             f"file '{path}' is not UTF-8 text", [ErrorDetail("path", f"not UTF-8 at byte {exc.start}")]
         ) from None
+
+
+def namespace_files_materialize(
+    *, namespace: str, directory: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[str]:
+    """Write the selected files under `directory`, streamed; their paths, sorted."""
+    rows = namespace_files(namespace=namespace).filter(kind=NamespaceFile.Kind.FILE).select_related("current")
+    chosen = [row for row in rows.order_by("path") if row.current and globs.selected(row.path, include, exclude)]
+    for row in chosen:
+        target = directory.joinpath(*row.path.lstrip("/").split("/"))  # confined: paths have no `..` segment
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with blob_open(row.current.blob) as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink, CHUNK_BYTES)
+    return [row.path for row in chosen]
 
 
 def _entry(namespace: str, path: str) -> NamespaceFile:

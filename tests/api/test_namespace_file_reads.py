@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from flowhub.exceptions import Invalid, NotFound
-from namespaces.file_selectors import namespace_file_open, namespace_file_read_text
+from namespaces.file_selectors import namespace_file_open, namespace_file_read_text, namespace_files_materialize
 from namespaces.file_services import namespace_directory_create, namespace_file_write
 
 
@@ -67,3 +67,16 @@ def test_a_missing_revision_or_namespace_is_not_found(files):
         namespace_file_read_text(namespace="acme.other", path="/sql/query.sql", max_bytes=100)
     with pytest.raises(Invalid):
         namespace_file_read_text(namespace="Not Valid", path="/sql/query.sql", max_bytes=100)
+
+
+def test_the_selected_files_are_written_into_a_working_directory(db, tmp_path):
+    for path, data in [("/main.py", b"print(1)"), ("/lib/util.py", b"x = 2"), ("/lib/cache.tmp", b"junk")]:
+        namespace_file_write(namespace="acme", path=path, content=ContentFile(data))
+    workdir = tmp_path / "work"
+    written = namespace_files_materialize(
+        namespace="acme", directory=workdir, include=["**/*.py", "lib/**"], exclude=["**/*.tmp"]
+    )
+    assert written == ["/lib/util.py", "/main.py"]
+    assert (workdir / "main.py").read_bytes() == b"print(1)"
+    assert (workdir / "lib" / "util.py").read_bytes() == b"x = 2"
+    assert not (workdir / "lib" / "cache.tmp").exists()
