@@ -67,6 +67,10 @@ class TaskRun(StatefulModel):
 
     id = models.CharField(primary_key=True, max_length=22, default=new_id, editable=False)
     execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="task_runs")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
+        help_text="The run of the flowable task that holds this task.",
+    )  # fmt: skip
     task_id = models.CharField("task id", max_length=100)
     attempt = models.PositiveIntegerField(default=0)
     outputs = models.JSONField(default=dict, blank=True)

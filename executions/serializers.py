@@ -33,6 +33,7 @@ class TaskRunSerializer(CompactSerializer):
     namespace = serializers.CharField(source="execution.namespace")
     flowId = serializers.CharField(source="execution.flow_id")
     taskId = serializers.CharField(source="task_id")
+    parentTaskRunId = serializers.CharField(source="parent_id", required=False)
     state = StateSerializer(source="*")
     outputs = serializers.DictField()
 

@@ -22,10 +22,12 @@ from flowhub.engine import inputs as engine_inputs
 from flowhub.engine import templating
 from flowhub.engine.context import ExecutionInfo, RunContext, variables
 from flowhub.engine.errors import EngineError, ErrorDetail
+from flowhub.engine.flowable import ExecutorTask
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.ids import new_id
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.planner import Snapshot, TaskRunView, plan
+from flowhub.engine.planner import Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
+from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, Invalid
 from flowhub.timestamps import iso_utc
@@ -133,8 +135,16 @@ def _execution_labels(parsed: ParsedFlow, requested: list[tuple[str, str]], exec
     return [{"key": key, "value": value} for key, value in labels.items()]
 
 
+MAX_STEPS_PER_ADVANCE = 1000
+"""Bounds one executor call; a flow resolves far fewer flowable tasks in one go than this."""
+
+
 def execution_advance(*, execution_id: str) -> None:
-    """The executor step: under the execution's row lock, plan the next step and apply it."""
+    """The executor step: under the execution's row lock, plan and apply until only workers are awaited.
+
+    Flowable tasks resolve here, so one call may take several steps: start an If, create its
+    branch's first task, and so on.
+    """
     with transaction.atomic():
         # Lock the execution row only: every execution of a revision shares its row.
         locked = Execution.objects.select_for_update(of=("self",))
@@ -142,21 +152,79 @@ def execution_advance(*, execution_id: str) -> None:
         if execution is None or State(execution.state) in TERMINAL:
             return
         parsed = parsed_revision(execution.flow_revision)
-        runs = list(execution.task_runs.all())
-        views = tuple(TaskRunView(run.task_id, State(run.state), run.outputs) for run in runs)
-        decision = plan(Snapshot(flow=parsed, state=State(execution.state), task_runs=views))
-        if decision.start:
-            execution_transition(execution, State.RUNNING, started_at=timezone.now())
-        for task_id in decision.create:
-            task_run = TaskRun.objects.create(
-                execution=execution,
-                task_id=task_id,
-                state=State.CREATED,
-                state_history=[history_entry(State.CREATED, timezone.now())],
+        runs = {run.id: run for run in execution.task_runs.all()}
+        for _ in range(MAX_STEPS_PER_ADVANCE):
+            views = tuple(
+                TaskRunView(run.id, run.task_id, State(run.state), run.outputs, run.parent_id) for run in runs.values()
             )
-            transaction.on_commit(partial(enqueue_run_task, task_run.id))
-        if decision.finish is not None:
-            _finish(execution, parsed, decision.finish, {run.task_id: run.outputs for run in runs})
+            decision = plan(Snapshot(flow=parsed, state=State(execution.state), task_runs=views))
+            if decision.is_empty:
+                return
+            _apply(decision, execution, parsed, runs)
+            if decision.finish is not None:
+                return
+        raise RuntimeError(f"execution {execution_id} did not settle in {MAX_STEPS_PER_ADVANCE} steps")
+
+
+def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun]) -> None:
+    now = timezone.now()
+    if decision.start:
+        execution_transition(execution, State.RUNNING, started_at=now)
+    for new in decision.create:
+        task = parsed.task(new.task_id)
+        run = TaskRun.objects.create(
+            execution=execution,
+            task_id=task.id,
+            parent_id=new.parent_id,
+            state=State.CREATED,
+            state_history=[history_entry(State.CREATED, now)],
+        )
+        runs[run.id] = run
+        verdict = True if task.runIf is None else _evaluated(execution, parsed, runs, task, runs_if)
+        if verdict is None:
+            _fail(run, now)
+        elif not verdict:
+            task_run_transition(run, State.SKIPPED, ended_at=now)
+        elif not isinstance(task, ExecutorTask):
+            transaction.on_commit(partial(enqueue_run_task, run.id))
+    for run_id in decision.resolve:
+        run = runs[run_id]
+        outputs = _evaluated(execution, parsed, runs, parsed.task(run.task_id), started_outputs)
+        if outputs is None:
+            _fail(run, now)
+        else:
+            task_run_transition(run, State.RUNNING, started_at=now, outputs=outputs)
+    for run_id, state in decision.end:
+        task_run_transition(runs[run_id], state, ended_at=now)
+    if decision.finish is not None:
+        _finish(execution, parsed, decision.finish, {run.task_id: run.outputs for run in runs.values()})
+
+
+def _fail(run: TaskRun, now: Any) -> None:
+    """End a run the executor could not start (its condition did not render): RUNNING, then FAILED."""
+    task_run_transition(run, State.RUNNING, started_at=now)
+    task_run_transition(run, State.FAILED, ended_at=now)
+
+
+def _evaluated(
+    execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun], task: TaskDefinition, evaluate: Any
+) -> Any:
+    """`evaluate(task, render)` with the execution's context; None, with the reason logged, if rendering fails."""
+    revealed = RevealedSecrets()
+    context = variables(
+        parsed,
+        _execution_info(execution),
+        {run.task_id: run.outputs for run in runs.values() if run.state in (State.SUCCESS, State.WARNING)},
+        task={"id": task.id, "type": task.type},
+        functions=namespace_functions(STORE, parsed.namespace, revealed),
+    )
+    try:
+        return evaluate(task, lambda value: templating.render_value(value, context))
+    except EngineError as exc:
+        sink = BufferedLogSink(execution)
+        sink.emit("ERROR", revealed.mask(f"task '{task.id}': {exc}"))
+        sink.flush()
+        return None
 
 
 def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_task: dict[str, Any]) -> None:
@@ -196,15 +264,17 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     execution = task_run.execution
     sink = BufferedLogSink(execution, task_run)
     revealed = RevealedSecrets()
+    ctx = RunContext({}, sink, revealed)
     try:
-        outputs, final = _run(task_run, execution, RunContext({}, sink, revealed)), State.SUCCESS
+        outputs, final = _run(task_run, execution, ctx), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
         sink.emit("ERROR", revealed.mask(_failure_message(exc)))
         outputs, final = {}, State.FAILED
+    task = parsed_revision(execution.flow_revision).task(task_run.task_id)
     with transaction.atomic():
         sink.flush()
-        task_run_transition(task_run, final, outputs=outputs, ended_at=timezone.now())
+        task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now())
         transaction.on_commit(partial(enqueue_advance, execution.id))
 
 

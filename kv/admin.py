@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.kv import KVType, coerce, key_problem
-from flowhub.engine.parser import validate_namespace
+from flowhub.engine.namespaces import validate_namespace
 
 from .models import KVEntry
 from .services import kv_set

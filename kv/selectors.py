@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from flowhub.engine.parser import namespace_lineage
+from flowhub.engine.namespaces import namespace_lineage
 from flowhub.exceptions import Gone, NotFound
 
 from .models import KVEntry

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from flowhub.engine.errors import EngineError, InvalidFlowError
-from flowhub.engine.parser import validate_namespace
+from flowhub.engine.namespaces import validate_namespace
 
 from . import file_admin, services  # noqa: F401 (file_admin registers the namespace file browser)
 from .flows import parse_source

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from flowhub.engine.errors import ErrorDetail
-from flowhub.engine.parser import validate_namespace
+from flowhub.engine.namespaces import validate_namespace
 from flowhub.exceptions import Invalid
 
 ROOT = "/"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from flowhub import crypto
 from flowhub.engine.errors import ErrorDetail
-from flowhub.engine.parser import namespace_lineage
+from flowhub.engine.namespaces import namespace_lineage
 from flowhub.exceptions import Invalid, NotFound
 
 from .models import Secret

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.parser import validate_namespace
+from flowhub.engine.namespaces import validate_namespace
 from flowhub.engine.sourceedit import set_top_level
 from flowhub.exceptions import Conflict, Invalid, NotFound
 

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from .flowable import ExecutorTask
+from .planner import RESOLVED
 from .registry import TaskDefinition
 from .yamlsource import Path
 
-FLOW_PROPERTIES = ("errors", "finally", "afterExecution", "concurrency", "retry")
-TASK_PROPERTIES = ("timeout", "retry", "runIf", "allowFailure", "allowWarning", "logLevel")
+FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
+TASK_PROPERTIES = ("timeout", "retry", "logLevel")
 
 
 def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -25,12 +26,9 @@ def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
 
 def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     """What of `task` flowhub cannot run, by path relative to the task."""
-    if isinstance(task, ExecutorTask):
+    if isinstance(task, ExecutorTask) and not isinstance(task, RESOLVED):
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
     for name in TASK_PROPERTIES:
-        if _is_set(name, getattr(task, name)):
+        if getattr(task, name) is not None:
             yield (name,), f"flowhub does not apply a task's '{name}' yet"
 
-
-def _is_set(name: str, value: Any) -> bool:
-    return value not in (None, False) and not (name == "runIf" and value in (True, "true"))

@@ -7,7 +7,7 @@ path. Built in code without that context, a branch takes task instances as they 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Protocol
 
 from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
@@ -83,6 +83,32 @@ RequiredTasks = Annotated[
 
 class ExecutorTask(TaskDefinition):
     """A task the executor resolves itself (a branch, a loop, a pause, a subflow): no worker runs it."""
+
+    def branches(self) -> dict[str, tuple[TaskDefinition, ...]]:
+        """Every list of tasks it holds, by property (`cases.<value>` for a Switch's cases)."""
+        found: dict[str, tuple[TaskDefinition, ...]] = {}
+        for name, value in self:
+            key = name.removesuffix("_")
+            if isinstance(value, dict):
+                found.update({f"{key}.{case}": tasks for case, tasks in value.items() if _is_tasks(tasks)})
+            elif _is_tasks(value):
+                found[key] = value
+            elif isinstance(value, tuple) and value and all(hasattr(node, "task") for node in value):
+                found[key] = tuple(node.task for node in value)  # a Dag's nodes
+        return found
+
+
+def _is_tasks(value: Any) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(isinstance(item, TaskDefinition) for item in value)
+
+
+def walk(tasks: tuple[TaskDefinition, ...]) -> Iterator[TaskDefinition]:
+    """Every task of a tree, each before the tasks it holds."""
+    for task in tasks:
+        yield task
+        if isinstance(task, ExecutorTask):
+            for branch in task.branches().values():
+                yield from walk(branch)
 
 
 class FlowableTask(ExecutorTask):

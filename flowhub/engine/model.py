@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field
 
 from .errors import ErrorDetail
 from .fields import Retry, Strict
+from .flowable import walk
 from .inputs import InputSpec, OutputSpec
 from .registry import TaskDefinition, TriggerDefinition
 
@@ -49,7 +51,10 @@ class Flow:
     """The YAML document as parsed, for rendering the flow back as JSON."""
 
     def task(self, task_id: str) -> TaskDefinition:
-        for task in self.tasks:
-            if task.id == task_id:
-                return task
-        raise KeyError(task_id)
+        """Any task of the flow, however deep, in `errors`, `finally` and `afterExecution` too."""
+        return self._tasks_by_id[task_id]
+
+    @cached_property
+    def _tasks_by_id(self) -> dict[str, TaskDefinition]:
+        every = walk((*self.tasks, *self.errors, *self.finally_, *self.after_execution))
+        return {task.id: task for task in every}

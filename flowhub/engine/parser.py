@@ -19,6 +19,7 @@ from .flowable import BRANCH_PARSER, CHILDREN_REPORTED
 from .inputs import DeclarationError, InputSpec, OutputSpec, dependency_cycles
 from .inputs.specs import Declaration
 from .model import Flow, Policies
+from .namespaces import validate_namespace
 from .registry import Plugin, Registry, TaskDefinition, TriggerDefinition
 from .yamlsource import LoadedYaml, Path, format_path
 
@@ -27,9 +28,7 @@ Spec = TypeVar("Spec", bound=Declaration)
 PluginModel = TypeVar("PluginModel", bound=Plugin)
 
 FLOW_ID_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
-NAMESPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 FLOW_ID_MAX = 100
-NAMESPACE_MAX = 150
 
 SUPPORTED_KEYS = frozenset(
     {
@@ -50,23 +49,6 @@ def parse_flow(source: str, registry: Registry) -> Flow:
         kind = "empty" if document is None else type(document).__name__
         raise InvalidFlowError([loaded.error((), f"a flow must be a YAML mapping, got {kind}")])
     return _FlowValidator(loaded, registry).validate(document)
-
-
-def validate_namespace(namespace: str) -> str | None:
-    """Why `namespace` is not a valid namespace name, or None."""
-    if not namespace or len(namespace) > NAMESPACE_MAX:
-        return f"must be 1 to {NAMESPACE_MAX} characters"
-    if not NAMESPACE_PATTERN.fullmatch(namespace):
-        return "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
-    if ".." in namespace or namespace.endswith("."):
-        return "must not contain empty segments ('..' or a trailing '.')"
-    return None
-
-
-def namespace_lineage(namespace: str) -> list[str]:
-    """`namespace` and its parents, nearest first: `a.b.c` gives `a.b.c`, `a.b`, `a`."""
-    parts = namespace.split(".")
-    return [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
 
 
 class _FlowValidator:

@@ -1,24 +1,43 @@
-"""`plan()`: given a snapshot of an execution, decide its next step. A pure function.
+"""`plan()`: given a snapshot of an execution, decide its next steps. A pure function.
 
-The executor calls it under a row lock each time something happened to the execution and
-applies the returned `Plan`; calling it twice on the same snapshot yields the same plan, which is
-what makes a redelivered `advance` message harmless.
+The executor calls it under the execution's row lock each time something happened, applies the
+returned `Plan`, and calls it again until the plan only waits for workers: flowable tasks resolve
+in the executor, runnable ones on workers. Calling it twice on the same snapshot yields the same
+plan, which is what makes a redelivered `advance` message harmless.
+
+A list of tasks (a flow's `tasks`, a Sequential's, an If's `then` …) is a *block*. A sequential
+block starts its next task once the one before ended well and stops at the first failure; a
+parallel one starts them all (up to its limit) and ends once all have. A flowable task's run is
+RUNNING while its block runs; then its `errors` block runs if the block failed, then its `finally`
+block, and the run ends in the block's state: a successful `errors` block does not turn a failure
+into a success, as in Kestra.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import templating
+from .flowable import FlowableTask
+from .inputs.values import as_text
 from .model import Flow
+from .registry import TaskDefinition
 from .states import TERMINAL, State
+from .tasks.flow import AllowFailure, If, Parallel, Sequential, Switch
+
+RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure)
+"""The executor tasks `plan()` resolves; capabilities.py refuses flows with any other."""
 
 
 @dataclass(frozen=True)
 class TaskRunView:
+    id: str
     task_id: str
     state: State
     outputs: dict[str, Any] = field(default_factory=dict)
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,44 +48,166 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class NewRun:
+    task_id: str
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     start: bool = False
     """Move the execution from CREATED to RUNNING."""
-    create: tuple[str, ...] = ()
-    """Task ids to create task runs for, in order."""
+    create: tuple[NewRun, ...] = ()
+    """Task runs to create, in order."""
+    resolve: tuple[str, ...] = ()
+    """Flowable task runs to start: the executor moves each to RUNNING with its evaluated outputs."""
+    end: tuple[tuple[str, State], ...] = ()
+    """Flowable task runs whose tasks have all ended, with the state to end them in."""
     finish: State | None = None
     """The terminal state to end the execution in."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.start or self.create or self.finish)
+        return not (self.start or self.create or self.resolve or self.end or self.finish)
 
 
-_FAILURE_ORDER = (State.KILLED, State.FAILED, State.WARNING)
+_WORST_FIRST = (State.KILLED, State.FAILED, State.WARNING)
+_FAILED = frozenset({State.FAILED, State.KILLED})
 
 
 def plan(snapshot: Snapshot) -> Plan:
-    if snapshot.state in TERMINAL or snapshot.state not in (State.CREATED, State.RUNNING):
+    if snapshot.state not in (State.CREATED, State.RUNNING):
         return Plan()
-    start = snapshot.state == State.CREATED
-    runs = {run.task_id: run for run in snapshot.task_runs}
-    for task in snapshot.flow.tasks:
-        if task.disabled:  # as in Kestra: no task run at all
-            continue
-        run = runs.get(task.id)
-        if run is None:
-            return Plan(start=start, create=(task.id,))
-        if run.state not in TERMINAL:
-            return Plan(start=start)
-        if run.state in (State.FAILED, State.KILLED):
-            return Plan(start=start, finish=run.state)
-    return Plan(start=start, finish=final_state(snapshot.task_runs))
+    planner = _Planner(snapshot)
+    flow = snapshot.flow
+    outcome = planner.guarded(flow.tasks, flow.errors, flow.finally_, parent=None, parallel=False)
+    return Plan(
+        start=snapshot.state == State.CREATED,
+        create=tuple(planner.create),
+        resolve=tuple(planner.resolve),
+        end=tuple(planner.end),
+        finish=outcome,
+    )
 
 
-def final_state(task_runs: tuple[TaskRunView, ...]) -> State:
-    """The worst outcome among finished task runs: KILLED > FAILED > WARNING > SUCCESS."""
-    states = {run.state for run in task_runs}
-    for state in _FAILURE_ORDER:
+def worst(states: list[State]) -> State:
+    """KILLED > FAILED > WARNING > SUCCESS (SKIPPED counts as success)."""
+    for state in _WORST_FIRST:
         if state in states:
             return state
     return State.SUCCESS
+
+
+class _Planner:
+    def __init__(self, snapshot: Snapshot):
+        self.runs = {(run.parent_id, run.task_id): run for run in snapshot.task_runs}
+        self.create: list[NewRun] = []
+        self.resolve: list[str] = []
+        self.end: list[tuple[str, State]] = []
+
+    def guarded(
+        self,
+        tasks: tuple[TaskDefinition, ...],
+        errors: tuple[TaskDefinition, ...],
+        finally_: tuple[TaskDefinition, ...],
+        *,
+        parent: str | None,
+        parallel: bool,
+        limit: int = 0,
+    ) -> State | None:
+        """A block with its `errors` and `finally` blocks: its final state, or None while it runs."""
+        outcome = self.block(tasks, parent, parallel, limit)
+        if outcome is None:
+            return None
+        if outcome in _FAILED and errors and self.block(errors, parent, parallel=False) is None:
+            return None
+        if finally_:
+            cleanup = self.block(finally_, parent, parallel=False)
+            if cleanup is None:
+                return None
+            if cleanup in _FAILED:
+                return worst([outcome, cleanup])
+        return outcome
+
+    def block(
+        self, tasks: tuple[TaskDefinition, ...], parent: str | None, parallel: bool, limit: int = 0
+    ) -> State | None:
+        """Move a block on; its state once every task in it has ended (or one failed), else None."""
+        ended: list[State] = []
+        running = 0
+        for task in tasks:
+            if task.disabled:
+                continue
+            run = self.runs.get((parent, task.id))
+            if run is None:
+                if not parallel:
+                    self.create.append(NewRun(task.id, parent))
+                    return None
+                if not any(state in _FAILED for state in ended) and not (limit and running >= limit):
+                    self.create.append(NewRun(task.id, parent))  # once one failed, no other starts
+                    running += 1
+            elif run.state in TERMINAL:
+                ended.append(run.state)
+                if not parallel and ended[-1] in _FAILED:
+                    return ended[-1]
+            else:
+                self.advance(task, run)
+                if not parallel:
+                    return None
+                running += 1
+        return None if running else worst(ended)
+
+    def advance(self, task: TaskDefinition, run: TaskRunView) -> None:
+        """Move a flowable task's run on: start it, run its tasks, or end it once they have ended."""
+        if not isinstance(task, FlowableTask) or run.state not in (State.CREATED, State.RUNNING):
+            return  # a runnable task: a worker has it
+        if run.state == State.CREATED:
+            self.resolve.append(run.id)
+            return
+        children, parallel, limit = _children(task, run.outputs)
+        if children is None:
+            self.end.append((run.id, State.FAILED))  # a Switch with no case for its value and no defaults
+            return
+        outcome = self.guarded(children, task.errors, task.finally_, parent=run.id, parallel=parallel, limit=limit)
+        if outcome is not None:
+            if isinstance(task, AllowFailure) and outcome in _FAILED:
+                outcome = State.WARNING
+            self.end.append((run.id, tolerated(task, outcome)))
+
+
+def _children(task: FlowableTask, outputs: dict[str, Any]) -> tuple[tuple[TaskDefinition, ...] | None, bool, int]:
+    """The tasks a started flowable runs (None when none can be chosen), whether at once, and the limit."""
+    if isinstance(task, Parallel):
+        return task.tasks, True, task.concurrent
+    if isinstance(task, If):
+        return (task.then if outputs.get("evaluationResult") else task.else_), False, 0
+    if isinstance(task, Switch):
+        chosen = task.cases.get(str(outputs.get("value")), task.defaults)
+        return (chosen or None), False, 0
+    if isinstance(task, Sequential | AllowFailure):
+        return task.tasks, False, 0
+    raise TypeError(f"plan() does not resolve {task.TYPE}")  # capabilities.py refuses such flows
+
+
+def started_outputs(task: FlowableTask, render: Callable[[Any], Any]) -> dict[str, Any]:
+    """What a flowable's run records as it starts: the If's verdict, the Switch's value. `render` may raise."""
+    if isinstance(task, If):
+        return {"evaluationResult": templating.is_truthy(render(task.condition))}
+    if isinstance(task, Switch):
+        value = as_text(render(task.value))
+        return {"value": value, "defaults": value not in task.cases}
+    return {}
+
+
+def runs_if(task: TaskDefinition, render: Callable[[Any], Any]) -> bool:
+    """Whether `runIf` lets the task run (it is SKIPPED otherwise). `render` may raise."""
+    return task.runIf is None or templating.is_truthy(render(task.runIf))
+
+
+def tolerated(task: TaskDefinition, state: State) -> State:
+    """The state a task run ends in: `allowFailure` makes a failure a warning, `allowWarning` a warning a success."""
+    if state == State.FAILED and task.allowFailure:
+        state = State.WARNING
+    if state == State.WARNING and task.allowWarning:
+        state = State.SUCCESS
+    return state

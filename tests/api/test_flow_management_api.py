@@ -98,12 +98,14 @@ def test_validate_warns_of_what_a_valid_flow_asks_that_flowhub_cannot_run_yet(ap
         flow("plain", "acme")
         + "---\n"
         + flow("guarded", "acme")
-        + "finally:\n  - id: bye\n    type: io.kestra.plugin.core.log.Log\n    message: bye\n"
+        + "afterExecution:\n  - id: bye\n    type: io.kestra.plugin.core.log.Log\n    message: bye\n"
     )
     plain, guarded = api.post("/api/v1/flows/validate", stream, content_type=YAML).json()
     assert plain["warnings"] == []
     assert guarded["errors"] == [] and "constraints" not in guarded
-    assert guarded["warnings"] == ["finally: flowhub does not run a flow's 'finally' yet (line 15, column 3)"]
+    assert guarded["warnings"] == [
+        "afterExecution: flowhub does not run a flow's 'afterExecution' yet (line 15, column 3)"
+    ]
 
 
 def test_disable_and_enable_rewrite_the_yaml_as_new_revisions(api):

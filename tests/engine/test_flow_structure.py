@@ -345,10 +345,15 @@ def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
         "errors:\n" + log("alert") + "concurrency:\n  limit: 1\n"
     )
     assert [(gap.path, gap.detail, gap.line - HEAD.count("\n")) for gap in flow.not_runnable] == [
-        ("tasks[0].type", "flowhub does not run io.kestra.plugin.core.flow.Parallel tasks yet", 3),
         ("tasks[0].tasks[0].retry", "flowhub does not apply a task's 'retry' yet", 9),
-        ("errors", "flowhub does not run a flow's 'errors' yet", 16),
         ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 20),
+    ]
+    looping = parse(
+        "tasks:\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: [1]\n    tasks:\n"
+        + log("t", 6)
+    )
+    assert [(gap.path, gap.detail) for gap in looping.not_runnable] == [
+        ("tasks[0].type", "flowhub does not run io.kestra.plugin.core.flow.ForEach tasks yet")
     ]
 
 

@@ -1,7 +1,8 @@
 import pytest
 
 from flowhub.engine.errors import InvalidFlowError
-from flowhub.engine.parser import parse_flow, validate_namespace
+from flowhub.engine.namespaces import validate_namespace
+from flowhub.engine.parser import parse_flow
 from flowhub.engine.registry import default_registry
 from flowhub.engine.tasks.core import Log, Return
 

@@ -1,19 +1,27 @@
+"""plan(): what the executor does next, for sequential and flowable tasks, errors and finally blocks."""
+
+import itertools
+
+import pytest
+
 from flowhub.engine.parser import parse_flow
-from flowhub.engine.planner import Plan, Snapshot, TaskRunView, plan
+from flowhub.engine.planner import NewRun, Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
 from flowhub.engine.registry import default_registry
-from flowhub.engine.states import State
+from flowhub.engine.states import TERMINAL, State
+from flowhub.engine.templating import render_value
 
 from .flows import HELLO
 
-FLOW = parse_flow(HELLO, default_registry())
+REGISTRY = default_registry()
+FLOW = parse_flow(HELLO, REGISTRY)
 
 
-def run(task_id: str, state: State) -> TaskRunView:
-    return TaskRunView(task_id=task_id, state=state)
+def run(task_id: str, state: State, parent: str | None = None) -> TaskRunView:
+    return TaskRunView(id=f"run-{task_id}", task_id=task_id, state=state, parent_id=parent)
 
 
 def test_a_created_execution_starts_with_its_first_task():
-    assert plan(Snapshot(FLOW, State.CREATED)) == Plan(start=True, create=("greet",))
+    assert plan(Snapshot(FLOW, State.CREATED)) == Plan(start=True, create=(NewRun("greet"),))
 
 
 def test_a_running_task_is_waited_for():
@@ -22,8 +30,9 @@ def test_a_running_task_is_waited_for():
 
 
 def test_the_next_task_follows_a_finished_one():
-    assert plan(Snapshot(FLOW, State.RUNNING, (run("greet", State.SUCCESS),))) == Plan(create=("answer",))
-    assert plan(Snapshot(FLOW, State.RUNNING, (run("greet", State.WARNING),))) == Plan(create=("answer",))
+    assert plan(Snapshot(FLOW, State.RUNNING, (run("greet", State.SUCCESS),))) == Plan(create=(NewRun("answer"),))
+    assert plan(Snapshot(FLOW, State.RUNNING, (run("greet", State.WARNING),))) == Plan(create=(NewRun("answer"),))
+    assert plan(Snapshot(FLOW, State.RUNNING, (run("greet", State.SKIPPED),))) == Plan(create=(NewRun("answer"),))
 
 
 def test_a_failed_or_killed_task_ends_the_execution_in_its_state():
@@ -49,9 +58,202 @@ def test_planning_is_a_pure_function_of_the_snapshot():
 
 
 def test_disabled_tasks_get_no_task_run():
-    flow = parse_flow(HELLO.replace("  - id: answer\n", "  - id: answer\n    disabled: true\n"), default_registry())
+    flow = parse_flow(HELLO.replace("  - id: answer\n", "  - id: answer\n    disabled: true\n"), REGISTRY)
     assert plan(Snapshot(flow, State.RUNNING, (run("greet", State.SUCCESS),))) == Plan(finish=State.SUCCESS)
-    skipped_first = parse_flow(
-        HELLO.replace("  - id: greet\n", "  - id: greet\n    disabled: true\n"), default_registry()
+    skipped_first = parse_flow(HELLO.replace("  - id: greet\n", "  - id: greet\n    disabled: true\n"), REGISTRY)
+    assert plan(Snapshot(skipped_first, State.CREATED)) == Plan(start=True, create=(NewRun("answer"),))
+
+
+class Simulation:
+    """The executor and workers in miniature: applies plans, and ends each runnable run as `outcomes` say.
+
+    Records the order in which runnable tasks ran, to check what ran when.
+    """
+
+    def __init__(self, source: str, outcomes: dict[str, State] | None = None, inputs: dict | None = None):
+        self.flow = parse_flow("id: f\nnamespace: n\n" + source, REGISTRY)
+        self.outcomes = outcomes or {}
+        self.context = {"inputs": inputs or {}}
+        self.runs: dict[str, TaskRunView] = {}
+        self.ids = (f"r{n}" for n in itertools.count())
+        self.state = State.CREATED
+        self.ran: list[list[str]] = []
+
+    def step(self) -> Plan:
+        decision = plan(Snapshot(self.flow, self.state, tuple(self.runs.values())))
+        if decision.start:
+            self.state = State.RUNNING
+        for new in decision.create:
+            task = self.flow.task(new.task_id)
+            state = State.CREATED if runs_if(task, self.render) else State.SKIPPED
+            run_id = next(self.ids)
+            self.runs[run_id] = TaskRunView(run_id, new.task_id, state, parent_id=new.parent_id)
+        for run_id in decision.resolve:
+            current = self.runs[run_id]
+            outputs = started_outputs(self.flow.task(current.task_id), self.render)
+            self.runs[run_id] = TaskRunView(run_id, current.task_id, State.RUNNING, outputs, current.parent_id)
+        for run_id, state in decision.end:
+            current = self.runs[run_id]
+            self.runs[run_id] = TaskRunView(run_id, current.task_id, state, current.outputs, current.parent_id)
+        if decision.finish:
+            self.state = decision.finish
+        return decision
+
+    def render(self, value):
+        return render_value(value, self.context)
+
+    def work(self) -> None:
+        """Every waiting runnable task run ends, as its outcome says (SUCCESS by default)."""
+        batch = []
+        for run_id, current in self.runs.items():
+            task = self.flow.task(current.task_id)
+            if current.state == State.CREATED and not hasattr(task, "branches"):
+                end = tolerated(task, self.outcomes.get(current.task_id, State.SUCCESS))
+                self.runs[run_id] = TaskRunView(run_id, current.task_id, end, {}, current.parent_id)
+                batch.append(current.task_id)
+        if batch:
+            self.ran.append(batch)
+
+    def run(self, max_rounds: int = 100) -> State:
+        for _ in range(max_rounds):
+            while not self.step().is_empty and self.state not in TERMINAL:
+                pass
+            if self.state in TERMINAL:
+                return self.state
+            self.work()
+        raise AssertionError("the simulation did not end")
+
+    def states(self) -> dict[str, State]:
+        return {current.task_id: current.state for current in self.runs.values()}
+
+
+def log(task_id: str, indent: int = 2, extra: str = "") -> str:
+    pad = " " * indent
+    return f"{pad}- id: {task_id}\n{pad}  type: io.kestra.plugin.core.log.Log\n{pad}  message: hi\n{extra}"
+
+
+def flowable(task_id: str, kind: str, body: str, indent: int = 2) -> str:
+    pad = " " * indent
+    return f"{pad}- id: {task_id}\n{pad}  type: io.kestra.plugin.core.flow.{kind}\n{body}"
+
+
+def test_a_sequential_runs_its_tasks_in_order_then_the_flow_goes_on():
+    source = "tasks:\n" + flowable("seq", "Sequential", "    tasks:\n" + log("a", 6) + log("b", 6)) + log("after")
+    simulation = Simulation(source)
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [["a"], ["b"], ["after"]]
+    assert simulation.states() == {"seq": State.SUCCESS, "a": State.SUCCESS, "b": State.SUCCESS, "after": State.SUCCESS}
+
+
+def test_a_parallel_starts_its_tasks_together_within_its_limit():
+    body = "    concurrent: 2\n    tasks:\n" + log("a", 6) + log("b", 6) + log("c", 6)
+    simulation = Simulation("tasks:\n" + flowable("fan", "Parallel", body))
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [["a", "b"], ["c"]]
+
+
+def test_a_parallel_fails_when_a_task_fails_and_starts_no_more():
+    body = "    concurrent: 2\n    tasks:\n" + log("a", 6) + log("b", 6) + log("c", 6)
+    simulation = Simulation("tasks:\n" + flowable("fan", "Parallel", body) + log("after"), {"a": State.FAILED})
+    assert simulation.run() == State.FAILED
+    assert simulation.ran == [["a", "b"]]
+    assert simulation.states()["fan"] == State.FAILED and "after" not in simulation.states()
+
+
+@pytest.mark.parametrize(("go", "branch"), [(True, "agree"), (False, "refuse"), ("0", "refuse"), ("anything", "agree")])
+def test_an_if_runs_then_or_else_as_its_condition_renders(go, branch):
+    body = '    condition: "{{ inputs.go }}"\n    then:\n' + log("agree", 6) + "    else:\n" + log("refuse", 6)
+    simulation = Simulation("tasks:\n" + flowable("check", "If", body), inputs={"go": go})
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [[branch]]
+    check = next(current for current in simulation.runs.values() if current.task_id == "check")
+    assert check.outputs == {"evaluationResult": branch == "agree"}
+
+
+def test_an_if_without_else_and_a_false_condition_succeeds_with_nothing_run():
+    body = "    condition: 'false'\n    then:\n" + log("agree", 6)
+    simulation = Simulation("tasks:\n" + flowable("check", "If", body))
+    assert simulation.run() == State.SUCCESS and simulation.ran == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "ran", "state"), [("csv", ["read_csv"], State.SUCCESS), ("xml", ["other"], State.SUCCESS)]
+)
+def test_a_switch_runs_the_matching_case_or_its_defaults(kind, ran, state):
+    body = (
+        '    value: "{{ inputs.kind }}"\n    cases:\n      csv:\n'
+        + log("read_csv", 8)
+        + "      json:\n"
+        + log("read_json", 8)
+        + "    defaults:\n"
+        + log("other", 6)
     )
-    assert plan(Snapshot(skipped_first, State.CREATED)) == Plan(start=True, create=("answer",))
+    simulation = Simulation("tasks:\n" + flowable("route", "Switch", body), inputs={"kind": kind})
+    assert simulation.run() == state
+    assert simulation.ran == [ran]
+
+
+def test_a_switch_with_no_matching_case_and_no_defaults_fails():
+    body = '    value: "{{ inputs.kind }}"\n    cases:\n      csv:\n' + log("read_csv", 8)
+    simulation = Simulation("tasks:\n" + flowable("route", "Switch", body), inputs={"kind": "xml"})
+    assert simulation.run() == State.FAILED
+    assert simulation.states() == {"route": State.FAILED}
+
+
+def test_allow_failure_turns_a_failure_into_a_warning_and_the_flow_goes_on():
+    body = "    tasks:\n" + log("breaks", 6)
+    simulation = Simulation(
+        "tasks:\n" + flowable("tolerant", "AllowFailure", body) + log("after"), {"breaks": State.FAILED}
+    )
+    assert simulation.run() == State.WARNING
+    assert simulation.states() == {"tolerant": State.WARNING, "breaks": State.FAILED, "after": State.SUCCESS}
+
+
+def test_the_allow_failure_and_allow_warning_properties():
+    failing = log("breaks", extra="    allowFailure: true\n") + log("after")
+    simulation = Simulation("tasks:\n" + failing, {"breaks": State.FAILED})
+    assert simulation.run() == State.WARNING
+    assert simulation.states()["breaks"] == State.WARNING
+    both = log("breaks", extra="    allowFailure: true\n    allowWarning: true\n")
+    assert Simulation("tasks:\n" + both, {"breaks": State.FAILED}).run() == State.SUCCESS
+
+
+def test_flow_errors_run_after_a_failure_and_finally_always_the_flow_still_fails():
+    source = "tasks:\n" + log("a") + log("b") + "errors:\n" + log("alert") + "finally:\n" + log("cleanup")
+    simulation = Simulation(source, {"a": State.FAILED})
+    assert simulation.run() == State.FAILED
+    assert simulation.ran == [["a"], ["alert"], ["cleanup"]]
+    succeeding = Simulation(source)
+    assert succeeding.run() == State.SUCCESS
+    assert succeeding.ran == [["a"], ["b"], ["cleanup"]]
+
+
+def test_a_failing_finally_fails_a_successful_flow():
+    source = "tasks:\n" + log("a") + "finally:\n" + log("cleanup")
+    assert Simulation(source, {"cleanup": State.FAILED}).run() == State.FAILED
+
+
+def test_a_flowable_s_own_errors_run_when_its_tasks_fail():
+    body = "    tasks:\n" + log("inner", 6) + "    errors:\n" + log("local_handler", 6)
+    source = "tasks:\n" + flowable("group", "Sequential", body) + "errors:\n" + log("global_handler")
+    simulation = Simulation(source, {"inner": State.FAILED})
+    assert simulation.run() == State.FAILED
+    assert simulation.ran == [["inner"], ["local_handler"], ["global_handler"]]
+
+
+def test_run_if_false_skips_the_task_and_counts_as_success():
+    source = "tasks:\n" + log("maybe", extra='    runIf: "{{ inputs.go }}"\n') + log("after")
+    simulation = Simulation(source, inputs={"go": False})
+    assert simulation.run() == State.SUCCESS
+    assert simulation.states() == {"maybe": State.SKIPPED, "after": State.SUCCESS}
+
+
+def test_nested_flowables_resolve_in_one_executor_call():
+    inner = flowable("inner", "Sequential", "        tasks:\n" + log("deep", 10), indent=6)
+    source = "tasks:\n" + flowable("outer", "Parallel", "    tasks:\n" + inner + log("side", 6))
+    simulation = Simulation(source)
+    while not simulation.step().is_empty:
+        pass
+    waiting = {current.task_id for current in simulation.runs.values() if current.state == State.CREATED}
+    assert waiting == {"deep", "side"}
+    assert simulation.run() == State.SUCCESS
