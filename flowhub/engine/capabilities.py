@@ -31,4 +31,3 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     for name in TASK_PROPERTIES:
         if getattr(task, name) is not None:
             yield (name,), f"flowhub does not apply a task's '{name}' yet"
-
