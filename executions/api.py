@@ -8,13 +8,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowhub.exceptions import Conflict, NotFound
 from namespaces.selectors import flow_get
 
 from . import selectors, services
@@ -90,6 +97,56 @@ class ExecutionDetailApi(APIView):
     )
     def get(self, request: Request, execution_id: str, **_: Any) -> Response:
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+
+class ExecutionKillApi(APIView):
+    """Kestra 1.x: `DELETE /executions/{id}/kill` answers 202 with no body."""
+
+    @extend_schema(
+        operation_id="killExecution",
+        summary="Kill an execution: tasks not started never start; a running task stops with its worker",
+        parameters=[OpenApiParameter("isOnKillCascade", bool, description="Accepted; flowhub has no subflows yet")],
+        responses={202: OpenApiResponse(description="Killing"), 404: None, 409: None},
+        tags=["Executions"],
+    )
+    def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
+        services.execution_kill(execution_id=execution_id)
+        return Response(status=202)
+
+
+class ExecutionKillActionApi(APIView):
+    """Kestra 2.0: `DELETE /executions/{id}/actions/kill` answers the execution."""
+
+    @extend_schema(
+        operation_id="killExecutionAction",
+        summary="Kill an execution (Kestra 2.0 path): answers the execution, KILLING or KILLED",
+        parameters=[OpenApiParameter("isOnKillCascade", bool, description="Accepted; flowhub has no subflows yet")],
+        responses=ExecutionSerializer,
+        tags=["Executions"],
+    )
+    def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
+        services.execution_kill(execution_id=execution_id)
+        return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+
+class ExecutionKillByIdsApi(APIView):
+    @extend_schema(
+        operation_id="killExecutionsByIds",
+        summary="Kill several executions; those unknown or already ended are left out of the count",
+        request=serializers.ListField(child=serializers.CharField()),
+        responses=inline_serializer("KillCount", {"count": serializers.IntegerField()}),
+        tags=["Executions"],
+    )
+    def delete(self, request: Request, **_: Any) -> Response:
+        ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=1000)
+        killed = 0
+        for execution_id in ids.run_validation(request.data):
+            try:
+                services.execution_kill(execution_id=execution_id)
+            except (NotFound, Conflict):
+                continue
+            killed += 1
+        return Response({"count": killed})
 
 
 class LogListApi(APIView):

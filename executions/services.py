@@ -29,7 +29,7 @@ from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
-from flowhub.exceptions import Conflict, Invalid
+from flowhub.exceptions import Conflict, Invalid, NotFound
 from flowhub.timestamps import iso_utc
 from namespaces.flows import parsed_revision
 from namespaces.models import Flow, FlowRevision
@@ -200,6 +200,31 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
         _finish(execution, parsed, decision.finish, {run.task_id: run.outputs for run in runs.values()})
 
 
+def execution_kill(*, execution_id: str) -> Execution:
+    """Kill an execution: tasks not started never start, flowable tasks end KILLED, and a worker's running
+    task ends KILLED when the worker stops (KILLING until then). Conflict when it has already ended."""
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update(of=("self",)).filter(pk=execution_id).first()
+        if execution is None:
+            raise NotFound(f"no execution '{execution_id}'")
+        if State(execution.state) in TERMINAL:
+            raise Conflict(f"execution '{execution_id}' has already ended ({execution.state})")
+        now = timezone.now()
+        if State(execution.state) in (State.CREATED, State.QUEUED):
+            execution_transition(execution, State.KILLED, ended_at=now)
+        elif execution.state != State.KILLING:
+            execution_transition(execution, State.KILLING)
+        parsed = parsed_revision(execution.flow_revision)
+        for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):
+            on_worker = run.state == State.RUNNING and not isinstance(parsed.task(run.task_id), ExecutorTask)
+            if on_worker:
+                task_run_transition(run, State.KILLING)
+            elif run.state != State.KILLING:
+                task_run_transition(run, State.KILLED, ended_at=now)
+        transaction.on_commit(partial(enqueue_advance, execution.id))
+    return execution
+
+
 def _fail(run: TaskRun, now: Any) -> None:
     """End a run the executor could not start (its condition did not render): RUNNING, then FAILED."""
     task_run_transition(run, State.RUNNING, started_at=now)
@@ -274,8 +299,16 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     task = parsed_revision(execution.flow_revision).task(task_run.task_id)
     with transaction.atomic():
         sink.flush()
-        task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now())
+        if not task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now()):
+            _end_killed(task_run)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+
+
+def _end_killed(task_run: TaskRun) -> None:
+    """The run was killed while its task ran (KILLING): now that the task has stopped, it is KILLED."""
+    task_run.refresh_from_db(fields=["state", "state_history"])
+    if task_run.state == State.KILLING:
+        task_run_transition(task_run, State.KILLED, ended_at=timezone.now())
 
 
 def _run(task_run: TaskRun, execution: Execution, ctx: RunContext) -> dict[str, Any]:

@@ -2,7 +2,13 @@ from django.urls import path
 
 from . import api
 
+# Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
+    path("executions/kill/by-ids", api.ExecutionKillByIdsApi.as_view(), name="execution-kill-by-ids"),
+    path("executions/<str:execution_id>/kill", api.ExecutionKillApi.as_view(), name="execution-kill"),
+    path(
+        "executions/<str:execution_id>/actions/kill", api.ExecutionKillActionApi.as_view(), name="execution-kill-action"
+    ),
     path("executions/<str:namespace>/<str:flow_id>", api.ExecutionCreateApi.as_view(), name="execution-create"),
     path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),
     path("executions/<str:execution_id>", api.ExecutionDetailApi.as_view(), name="execution-detail"),

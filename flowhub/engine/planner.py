@@ -76,6 +76,10 @@ _FAILED = frozenset({State.FAILED, State.KILLED})
 
 
 def plan(snapshot: Snapshot) -> Plan:
+    if snapshot.state == State.KILLING:
+        # Killed once no worker is still on one of its tasks: a worker ends its run KILLED when it stops.
+        still_running = any(run.state in (State.RUNNING, State.KILLING) for run in snapshot.task_runs)
+        return Plan() if still_running else Plan(finish=State.KILLED)
     if snapshot.state not in (State.CREATED, State.RUNNING):
         return Plan()
     planner = _Planner(snapshot)

@@ -48,8 +48,14 @@ def test_all_tasks_done_ends_in_the_worst_state():
 
 
 def test_finished_or_other_states_plan_nothing():
-    for state in (State.SUCCESS, State.FAILED, State.KILLED, State.PAUSED, State.KILLING, State.QUEUED):
+    for state in (State.SUCCESS, State.FAILED, State.KILLED, State.PAUSED, State.QUEUED):
         assert plan(Snapshot(FLOW, state)).is_empty
+
+
+def test_a_killing_execution_is_killed_once_no_worker_is_on_its_tasks():
+    assert plan(Snapshot(FLOW, State.KILLING, (run("greet", State.KILLING),))).is_empty
+    assert plan(Snapshot(FLOW, State.KILLING, (run("greet", State.RUNNING),))).is_empty
+    assert plan(Snapshot(FLOW, State.KILLING, (run("greet", State.KILLED),))) == Plan(finish=State.KILLED)
 
 
 def test_planning_is_a_pure_function_of_the_snapshot():
