@@ -72,6 +72,9 @@ class TaskRun(StatefulModel):
         help_text="The run of the flowable task that holds this task.",
     )  # fmt: skip
     task_id = models.CharField("task id", max_length=100)
+    on_worker = models.BooleanField(
+        default=True, help_text="A worker runs it; false for flowable tasks, which the executor resolves."
+    )
     attempt = models.PositiveIntegerField(default=0)
     outputs = models.JSONField(default=dict, blank=True)
     worker_id = models.CharField(max_length=200, blank=True)

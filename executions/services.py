@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from flowhub.engine import inputs as engine_inputs
@@ -37,6 +38,7 @@ from namespaces.selectors import flow_revision_get
 
 from .dispatch import enqueue_advance, enqueue_run_task
 from .files import delete_execution_files, store_input_file
+from .heartbeat import LEASE, Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .store import STORE
@@ -45,6 +47,8 @@ from .transitions import execution_transition, history_entry, task_run_transitio
 logger = logging.getLogger(__name__)
 
 STALLED_AFTER = timedelta(seconds=30)
+WORKER_STATES = [State.CREATED, State.RUNNING, State.KILLING]
+"""The states of a task run that a worker has, or will have."""
 SWEEP_BATCH = 500
 USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
 
@@ -176,6 +180,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             execution=execution,
             task_id=task.id,
             parent_id=new.parent_id,
+            on_worker=not isinstance(task, ExecutorTask),
             state=State.CREATED,
             state_history=[history_entry(State.CREATED, now)],
         )
@@ -185,7 +190,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             _fail(run, now)
         elif not verdict:
             task_run_transition(run, State.SKIPPED, ended_at=now)
-        elif not isinstance(task, ExecutorTask):
+        elif run.on_worker:
             transaction.on_commit(partial(enqueue_run_task, run.id))
     for run_id in decision.resolve:
         run = runs[run_id]
@@ -214,10 +219,8 @@ def execution_kill(*, execution_id: str) -> Execution:
             execution_transition(execution, State.KILLED, ended_at=now)
         elif execution.state != State.KILLING:
             execution_transition(execution, State.KILLING)
-        parsed = parsed_revision(execution.flow_revision)
         for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):
-            on_worker = run.state == State.RUNNING and not isinstance(parsed.task(run.task_id), ExecutorTask)
-            if on_worker:
+            if run.on_worker and run.state == State.RUNNING:
                 task_run_transition(run, State.KILLING)
             elif run.state != State.KILLING:
                 task_run_transition(run, State.KILLED, ended_at=now)
@@ -273,7 +276,7 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
 def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     """The worker step: claim the task run, run its task outside any transaction, record the outcome."""
     task_run = TaskRun.objects.select_related("execution__flow_revision").filter(pk=task_run_id).first()
-    if task_run is None or task_run.state != State.CREATED:
+    if task_run is None or task_run.state != State.CREATED or not task_run.on_worker:
         return
     started = timezone.now()
     claimed = task_run_transition(
@@ -291,7 +294,8 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     revealed = RevealedSecrets()
     ctx = RunContext({}, sink, revealed)
     try:
-        outputs, final = _run(task_run, execution, ctx), State.SUCCESS
+        with Heartbeat(task_run.id):
+            outputs, final = _run(task_run, execution, ctx), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
         sink.emit("ERROR", revealed.mask(_failure_message(exc)))
@@ -349,12 +353,12 @@ def _execution_info(execution: Execution) -> ExecutionInfo:
 def executions_sweep() -> dict[str, int]:
     """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them."""
     cutoff = timezone.now() - STALLED_AFTER
-    unclaimed = list(
-        TaskRun.objects.filter(state=State.CREATED, created_at__lt=cutoff).values_list("id", flat=True)[:SWEEP_BATCH]
-    )
+    waiting = TaskRun.objects.filter(on_worker=True, state=State.CREATED, created_at__lt=cutoff)
+    unclaimed = list(waiting.values_list("id", flat=True)[:SWEEP_BATCH])
+    # An execution with no worker on it needs the executor; flowable runs stay RUNNING while it decides.
     idle = list(
-        Execution.objects.filter(state__in=[State.CREATED, State.RUNNING], updated_at__lt=cutoff)
-        .exclude(task_runs__state__in=[State.CREATED, State.RUNNING])
+        Execution.objects.filter(state__in=[State.CREATED, State.RUNNING, State.KILLING], updated_at__lt=cutoff)
+        .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
     for task_run_id in unclaimed:
@@ -362,3 +366,32 @@ def executions_sweep() -> dict[str, int]:
     for execution_id in idle:
         enqueue_advance(execution_id)
     return {"task_runs": len(unclaimed), "executions": len(idle)}
+
+
+def task_runs_reap(*, now: Any = None) -> int:
+    """End the attempts whose worker is gone (DESIGN.md §5 rule 2): no heartbeat within the lease.
+
+    A heartbeat that never came counts from the attempt's start. A running attempt ends FAILED
+    with "worker lost", a killed one KILLED; the executor then decides what follows.
+    """
+    now = now or timezone.now()
+    expired = now - LEASE
+    lost = TaskRun.objects.select_related("execution").filter(
+        Q(heartbeat_at__lt=expired) | Q(heartbeat_at__isnull=True, started_at__lt=expired),
+        on_worker=True,
+        state__in=[State.RUNNING, State.KILLING],
+    )
+    reaped = 0
+    for run in lost[:SWEEP_BATCH]:
+        target = State.KILLED if run.state == State.KILLING else State.FAILED
+        with transaction.atomic():
+            if not task_run_transition(run, target, ended_at=now):
+                continue  # its worker answered after all
+            if target == State.FAILED:
+                sink = BufferedLogSink(run.execution, run)
+                worker = run.worker_id or "its worker"
+                sink.emit("ERROR", f"worker lost: no heartbeat from {worker} within {LEASE.total_seconds():.0f} s")
+                sink.flush()
+            transaction.on_commit(partial(enqueue_advance, run.execution_id))
+        reaped += 1
+    return reaped

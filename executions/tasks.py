@@ -29,3 +29,8 @@ def run_task(task_run_id: str) -> None:
 @shared_task(name="executions.sweep")
 def sweep() -> dict[str, int]:
     return services.executions_sweep()
+
+
+@shared_task(name="executions.reap")
+def reap() -> int:
+    return services.task_runs_reap()

@@ -211,6 +211,7 @@ CELERY_TASK_ROUTES = {"executions.run_task": {"queue": "worker"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-work": {"task": "executions.sweep", "schedule": timedelta(seconds=10)},
+    "reap-lost-workers": {"task": "executions.reap", "schedule": timedelta(seconds=10)},
     "purge-expired-kv": {"task": "kv.purge_expired", "schedule": timedelta(minutes=1)},
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -1,0 +1,48 @@
+"""A running attempt's lease (DESIGN.md §5 rule 2): its worker refreshes `heartbeat_at` while it runs.
+
+The reaper (`services.task_runs_reap`) ends the attempts whose lease expired: their worker died,
+or lost the database. The first beat comes one interval after the start, which `started_at` covers.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from types import TracebackType
+
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from .models import TaskRun
+
+INTERVAL = timedelta(seconds=5)
+LEASE = timedelta(seconds=30)
+
+
+class Heartbeat:
+    """While entered, a thread stamps the run's `heartbeat_at` every INTERVAL."""
+
+    def __init__(self, task_run_id: str):
+        self.task_run_id = task_run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{task_run_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(INTERVAL.total_seconds()):
+                try:
+                    TaskRun.objects.filter(pk=self.task_run_id).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    continue  # a missed beat; the lease allows several
+        finally:
+            connection.close()  # this thread's own connection
