@@ -381,7 +381,7 @@ DECLARATION_ERRORS = [
     ({"type": "FILE", "defaults": "/tmp/a.csv"}, "expected an uploaded file, or a kestra:// or nsfile:// URI"),
     (
         {"type": "SELECT", "expression": "{{ oops"},
-        "invalid expression at line 1: unexpected end of template, expected 'end of print statement'.",
+        "invalid expression at line 1: '}}' expected: the expression is not closed",
     ),
 ]
 

@@ -119,7 +119,7 @@ TYPE_NAMES = (
     "'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'BOOL', 'DATETIME', 'DATE', 'TIME', 'DURATION', 'FILE', 'JSON', 'YAML', "
     "'URI', 'EMAIL', 'SECRET', 'ENUM', 'SELECT', 'MULTISELECT' or 'ARRAY'"
 )
-UNTERMINATED = "invalid expression at line 1: unexpected end of template, expected 'end of print statement'."
+UNTERMINATED = "invalid expression at line 1: '}}' expected: the expression is not closed"
 
 
 @pytest.mark.parametrize(
