@@ -13,6 +13,8 @@ from types import TracebackType
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from flowhub.engine.states import State
+
 from .models import TaskRun
 
 INTERVAL = timedelta(seconds=5)
@@ -20,10 +22,12 @@ LEASE = timedelta(seconds=30)
 
 
 class Heartbeat:
-    """While entered, a thread stamps the run's `heartbeat_at` every INTERVAL."""
+    """While entered, a thread stamps the run's `heartbeat_at` every INTERVAL, and sets `stop` once the
+    run is no longer RUNNING (it was killed), so that the task ends."""
 
-    def __init__(self, task_run_id: str):
+    def __init__(self, task_run_id: str, stop: threading.Event):
         self.task_run_id = task_run_id
+        self.stop = stop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{task_run_id}", daemon=True)
 
@@ -41,7 +45,9 @@ class Heartbeat:
         try:
             while not self._stop.wait(INTERVAL.total_seconds()):
                 try:
-                    TaskRun.objects.filter(pk=self.task_run_id).update(heartbeat_at=timezone.now())
+                    running = TaskRun.objects.filter(pk=self.task_run_id, state=State.RUNNING)
+                    if not running.update(heartbeat_at=timezone.now()):
+                        self.stop.set()
                 except DatabaseError:
                     continue  # a missed beat; the lease allows several
         finally:

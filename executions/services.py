@@ -28,6 +28,7 @@ from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.ids import new_id
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
+from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, Invalid, NotFound
@@ -41,7 +42,7 @@ from .files import delete_execution_files, store_input_file
 from .heartbeat import LEASE, Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
-from .store import STORE
+from .store import STORE, TASK_SERVICES
 from .transitions import execution_transition, history_entry, task_run_transition
 
 logger = logging.getLogger(__name__)
@@ -292,9 +293,10 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     execution = task_run.execution
     sink = BufferedLogSink(execution, task_run)
     revealed = RevealedSecrets()
-    ctx = RunContext({}, sink, revealed)
+    run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
+    ctx = RunContext({}, sink, revealed, services=TASK_SERVICES, task_run=run)
     try:
-        with Heartbeat(task_run.id):
+        with Heartbeat(task_run.id, ctx.stop):
             outputs, final = _run(task_run, execution, ctx), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))

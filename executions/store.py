@@ -1,13 +1,34 @@
-"""The engine's `NamespaceStore` (what `kv()`, `secret()` and `read()` reach) on the namespace services."""
+"""The engine's ports on the services: `NamespaceStore` (what `kv()`, `secret()` and `read()` reach) and
+`TaskServices` (what running tasks do with KV entries, namespace files and execution files)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
 
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from flowhub.engine.errors import ErrorDetail
+from flowhub.engine.kv import KVType
+from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.templating import MAX_OUTPUT_CHARS
-from kv.selectors import kv_value
-from namespaces.file_selectors import namespace_file_read_text
+from flowhub.exceptions import Invalid, NotFound
+from kv.selectors import kv_list, kv_value
+from kv.services import kv_delete, kv_set
+from namespaces.file_selectors import (
+    namespace_file_open,
+    namespace_file_read_text,
+    namespace_files,
+    namespace_files_materialize,
+)
+from namespaces.file_services import namespace_file_delete, namespace_file_write
+from namespaces.models import NamespaceFile
 from namespaces.secrets import secret_resolve
+
+from .files import SCHEME, execution_prefix
 
 
 class ServicesStore:
@@ -22,3 +43,63 @@ class ServicesStore:
 
 
 STORE = ServicesStore()
+
+
+class ServicesTaskServices:
+    def kv_get(self, namespace: str, key: str, *, error_on_missing: bool) -> Any:
+        return kv_value(namespace=namespace, key=key, inherit=False, error_on_missing=error_on_missing)
+
+    def kv_set(
+        self, namespace: str, key: str, value: Any, *, kv_type: KVType, ttl: timedelta | None, overwrite: bool
+    ) -> None:
+        kv_set(namespace=namespace, key=key, kv_type=kv_type, value=value, ttl=ttl, overwrite=overwrite)
+
+    def kv_delete(self, namespace: str, key: str) -> bool:
+        return kv_delete(namespace=namespace, key=key)
+
+    def kv_keys(self, namespace: str) -> list[str]:
+        return list(kv_list(namespace=namespace).values_list("key", flat=True))
+
+    def namespace_file_paths(self, namespace: str) -> list[str]:
+        files = namespace_files(namespace=namespace).filter(kind=NamespaceFile.Kind.FILE)
+        return list(files.order_by("path").values_list("path", flat=True))
+
+    def namespace_file_open(self, namespace: str, path: str) -> IO[bytes]:
+        return namespace_file_open(namespace=namespace, path=path)
+
+    def namespace_file_write(self, namespace: str, path: str, content: IO[bytes]) -> None:
+        namespace_file_write(namespace=namespace, path=path, content=File(content))
+
+    def namespace_file_delete(self, namespace: str, path: str) -> None:
+        namespace_file_delete(namespace=namespace, path=path)
+
+    def namespace_files_materialize(
+        self, namespace: str, directory: Path, include: Sequence[str], exclude: Sequence[str]
+    ) -> list[str]:
+        return namespace_files_materialize(namespace=namespace, directory=directory, include=include, exclude=exclude)
+
+    def execution_file_write(self, run: TaskRunRef, name: str, content: IO[bytes]) -> str:
+        segments = name.split("/")
+        if any(segment in ("", ".", "..") for segment in segments) or "\\" in name or "\x00" in name:
+            raise Invalid(f"invalid file name '{name[:100]}'", [ErrorDetail("name", "must be a relative path")])
+        stored = default_storage.save(f"{_prefix(run)}/{run.task_id}/{run.task_run_id}/{name}", File(content))
+        return f"{SCHEME}/{stored}"
+
+    def execution_file_open(self, run: TaskRunRef, uri: str) -> IO[bytes]:
+        path = uri.removeprefix(f"{SCHEME}/")
+        if path == uri or not path.startswith(_prefix(run) + "/") or ".." in path.split("/"):
+            raise Invalid(
+                f"'{uri[:200]}' is not a file of execution {run.execution_id}",
+                [ErrorDetail("uri", f"must start with {SCHEME}/{_prefix(run)}/")],
+            )
+        if not default_storage.exists(path):
+            raise NotFound(f"no file at '{uri}'")
+        stream: IO[bytes] = default_storage.open(path, "rb")
+        return stream
+
+
+def _prefix(run: TaskRunRef) -> str:
+    return execution_prefix(run.namespace, run.flow_id, run.execution_id)
+
+
+TASK_SERVICES = ServicesTaskServices()

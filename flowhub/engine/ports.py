@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from .kv import KVType
 
 
 class LogSink(Protocol):
@@ -22,3 +28,65 @@ class NamespaceStore(Protocol):
     def secret(self, namespace: str, name: str) -> str: ...
 
     def read(self, namespace: str, path: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class TaskRunRef:
+    """Which task run of which execution a task is running as: where its execution files go."""
+
+    namespace: str
+    flow_id: str
+    execution_id: str
+    task_id: str
+    task_run_id: str
+
+
+class TaskServices(Protocol):
+    """What a running task may do beyond logging: KV entries and files of a namespace, and its execution's files.
+
+    Bad input (a key, a path, a URI) raises with the reason; so does a missing entry where one is needed.
+    """
+
+    def kv_get(self, namespace: str, key: str, *, error_on_missing: bool) -> Any:
+        """The live value of `key` in `namespace`; when there is none, None or, with `error_on_missing`, an error."""
+        ...
+
+    def kv_set(
+        self, namespace: str, key: str, value: Any, *, kv_type: KVType, ttl: timedelta | None, overwrite: bool
+    ) -> None:
+        """Store `value` (already of `kv_type`); with `overwrite=False` an existing key raises."""
+        ...
+
+    def kv_delete(self, namespace: str, key: str) -> bool:
+        """Delete `key`; whether it was there."""
+        ...
+
+    def kv_keys(self, namespace: str) -> list[str]:
+        """The live keys of `namespace`, sorted."""
+        ...
+
+    def namespace_file_paths(self, namespace: str) -> list[str]:
+        """Every file of `namespace` (no directories), as `/a/b.txt`, sorted."""
+        ...
+
+    def namespace_file_open(self, namespace: str, path: str) -> IO[bytes]: ...
+
+    def namespace_file_write(self, namespace: str, path: str, content: IO[bytes]) -> None:
+        """Create or overwrite the file at `path`, its directories too."""
+        ...
+
+    def namespace_file_delete(self, namespace: str, path: str) -> None: ...
+
+    def namespace_files_materialize(
+        self, namespace: str, directory: Path, include: Sequence[str], exclude: Sequence[str]
+    ) -> list[str]:
+        """Write the files selected by the globs under `directory`; their paths."""
+        ...
+
+    def execution_file_write(self, run: TaskRunRef, name: str, content: IO[bytes]) -> str:
+        """Store `content` as the file `name` of the task run; its `kestra:///` URI."""
+        ...
+
+    def execution_file_open(self, run: TaskRunRef, uri: str) -> IO[bytes]:
+        """A file of the run's execution, by its `kestra:///` URI; other executions' files are refused."""
+        ...

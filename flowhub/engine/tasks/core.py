@@ -1,4 +1,5 @@
-"""Kestra's core runnable tasks: `log.Log`, `debug.Return`, `output.OutputValues`, `execution.Fail`."""
+"""Kestra's core runnable tasks: `log.Log`, `debug.Return`, `debug.Echo`, `output.OutputValues`,
+`execution.Fail`, `flow.Sleep`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pydantic import Field
 from flowhub.engine import templating
 from flowhub.engine.context import RunContext
 from flowhub.engine.errors import TaskFailure
-from flowhub.engine.fields import LogLevel
+from flowhub.engine.fields import Duration, LogLevel
 from flowhub.engine.registry import TaskDefinition
+
+from . import properties
 
 
 class Log(TaskDefinition):
@@ -67,4 +70,31 @@ class Fail(TaskDefinition):
         return {}
 
 
-TASK_TYPES: tuple[type[TaskDefinition], ...] = (Log, Return, OutputValues, Fail)
+class Echo(TaskDefinition):
+    """Write the rendered `format` as a log line at `level` (deprecated in Kestra: use Log)."""
+
+    TYPE = "io.kestra.plugin.core.debug.Echo"
+    ALIASES = ("io.kestra.core.tasks.debugs.Echo",)
+
+    format: str
+    level: LogLevel = LogLevel.INFO
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        ctx.log(self.level.value, str(ctx.render(self.format)))
+        return {}
+
+
+class Sleep(TaskDefinition):
+    """Wait for `duration` (ISO-8601), then succeed; a stop request ends the wait at once."""
+
+    TYPE = "io.kestra.plugin.core.flow.Sleep"
+
+    duration: Duration = Field(examples=["PT1S"])
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        if ctx.stop.wait(properties.duration(ctx, "duration", self.duration).total_seconds()):
+            raise TaskFailure("stopped while sleeping")
+        return {}
+
+
+TASK_TYPES: tuple[type[TaskDefinition], ...] = (Log, Return, Echo, OutputValues, Fail, Sleep)
