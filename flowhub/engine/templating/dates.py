@@ -45,9 +45,7 @@ def date(
     """`{{ execution.startDate | date('yyyy-MM-dd', timeZone='Europe/Paris') }}`."""
     if value is None:
         return None
-    _check_locale(locale)
-    zone = zone_of(timeZone)
-    return format_moment(moment_of(value, zone, existingFormat).in_zone(zone), format or "iso")
+    return _formatted(value, 0, None, format, timeZone, existingFormat, locale)
 
 
 def date_add(
@@ -64,10 +62,25 @@ def date_add(
         return None
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise TypeError(f"the amount must be an integer, not {a_kind(amount)}")
+    return _formatted(value, amount, str(unit), format, timeZone, existingFormat, locale)
+
+
+def _formatted(
+    value: Any,
+    amount: int,
+    unit: str | None,
+    format: str,
+    time_zone: str | None,
+    existing_format: str | None,
+    locale: str | None,
+) -> str:
+    """`value` read as a moment, moved by `amount` `unit`s (if any), written in `format` in its zone."""
     _check_locale(locale)
-    zone = zone_of(timeZone)
-    moved = moment_of(value, zone, existingFormat).plus(amount, str(unit))
-    return format_moment(moved.in_zone(zone), format or "iso")
+    zone = zone_of(time_zone)
+    moment = moment_of(value, zone, existing_format)
+    if unit is not None:
+        moment = moment.plus(amount, unit)
+    return format_moment(moment.in_zone(zone), format or "iso")
 
 
 def _timestamp(per_second: int) -> Callable[..., str | None]:
