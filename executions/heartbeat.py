@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 from types import TracebackType
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -17,12 +18,18 @@ from flowhub.engine.states import State
 
 from .models import TaskRun
 
-INTERVAL = timedelta(seconds=5)
-LEASE = timedelta(seconds=30)
+
+def lease() -> timedelta:
+    """How long an attempt may go without a heartbeat before the reaper counts its worker lost."""
+    return timedelta(seconds=settings.FLOWHUB_TASK_LEASE_SECONDS)
+
+
+def interval() -> timedelta:
+    return lease() / 6  # several beats per lease: a missed one or two do not cost the attempt
 
 
 class Heartbeat:
-    """While entered, a thread stamps the run's `heartbeat_at` every INTERVAL, and sets `stop` once the
+    """While entered, a thread stamps the run's `heartbeat_at` every `interval()`, and sets `stop` once the
     run is no longer RUNNING (it was killed), so that the task ends."""
 
     def __init__(self, task_run_id: str, stop: threading.Event):
@@ -43,7 +50,7 @@ class Heartbeat:
 
     def _beat(self) -> None:
         try:
-            while not self._stop.wait(INTERVAL.total_seconds()):
+            while not self._stop.wait(interval().total_seconds()):
                 try:
                     running = TaskRun.objects.filter(pk=self.task_run_id, state=State.RUNNING)
                     if not running.update(heartbeat_at=timezone.now()):

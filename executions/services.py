@@ -39,7 +39,7 @@ from namespaces.selectors import flow_revision_get
 
 from .dispatch import enqueue_advance, enqueue_run_task
 from .files import delete_execution_files, store_input_file
-from .heartbeat import LEASE, Heartbeat
+from .heartbeat import Heartbeat, lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .store import STORE, TASK_SERVICES
@@ -377,7 +377,7 @@ def task_runs_reap(*, now: Any = None) -> int:
     with "worker lost", a killed one KILLED; the executor then decides what follows.
     """
     now = now or timezone.now()
-    expired = now - LEASE
+    expired = now - lease()
     lost = TaskRun.objects.select_related("execution").filter(
         Q(heartbeat_at__lt=expired) | Q(heartbeat_at__isnull=True, started_at__lt=expired),
         on_worker=True,
@@ -392,7 +392,7 @@ def task_runs_reap(*, now: Any = None) -> int:
             if target == State.FAILED:
                 sink = BufferedLogSink(run.execution, run)
                 worker = run.worker_id or "its worker"
-                sink.emit("ERROR", f"worker lost: no heartbeat from {worker} within {LEASE.total_seconds():.0f} s")
+                sink.emit("ERROR", f"worker lost: no heartbeat from {worker} within {lease().total_seconds():.0f} s")
                 sink.flush()
             transaction.on_commit(partial(enqueue_advance, run.execution_id))
         reaped += 1

@@ -232,6 +232,8 @@ else:
 FLOWHUB_ADMIN_USER = env_str("FLOWHUB_ADMIN_USER", "")
 FLOWHUB_ADMIN_PASSWORD = env_str("FLOWHUB_ADMIN_PASSWORD", "")
 FLOWHUB_WORKER_CONCURRENCY = env_int("FLOWHUB_WORKER_CONCURRENCY", 2, minimum=1)
+# A running attempt heartbeats six times per lease; one silent for a whole lease counts as worker lost.
+FLOWHUB_TASK_LEASE_SECONDS = env_int("FLOWHUB_TASK_LEASE_SECONDS", 30, minimum=6)
 
 LOGGING = {
     "version": 1,

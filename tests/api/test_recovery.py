@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from executions import services
-from executions.heartbeat import LEASE
+from executions.heartbeat import lease
 from executions.models import Execution, LogEntry, TaskRun
 from executions.tasks import reap
 from executions.transitions import task_run_transition
@@ -29,13 +29,13 @@ def running(api) -> TaskRun:
 
 
 def test_an_attempt_within_its_lease_is_left_alone(running):
-    assert services.task_runs_reap(now=timezone.now() + LEASE - timedelta(seconds=1)) == 0
+    assert services.task_runs_reap(now=timezone.now() + lease() - timedelta(seconds=1)) == 0
     running.refresh_from_db()
     assert running.state == "RUNNING"
 
 
 def test_an_attempt_past_its_lease_fails_as_worker_lost_and_the_execution_ends(running):
-    assert services.task_runs_reap(now=timezone.now() + LEASE + timedelta(seconds=1)) == 1
+    assert services.task_runs_reap(now=timezone.now() + lease() + timedelta(seconds=1)) == 1
     running.refresh_from_db()
     assert running.state == "FAILED"
     (line,) = LogEntry.objects.filter(task_run=running).values_list("message", flat=True)
@@ -44,14 +44,14 @@ def test_an_attempt_past_its_lease_fails_as_worker_lost_and_the_execution_ends(r
 
 
 def test_a_recent_heartbeat_renews_the_lease(running):
-    later = timezone.now() + LEASE
+    later = timezone.now() + lease()
     TaskRun.objects.filter(pk=running.pk).update(heartbeat_at=later)
     assert services.task_runs_reap(now=later + timedelta(seconds=1)) == 0
 
 
 def test_a_killed_attempt_whose_worker_is_gone_ends_killed(api, running):
     api.delete(f"/api/v1/executions/{running.execution_id}/kill")
-    TaskRun.objects.filter(pk=running.pk).update(started_at=timezone.now() - LEASE * 2)
+    TaskRun.objects.filter(pk=running.pk).update(started_at=timezone.now() - lease() * 2)
     assert reap() == 1  # the task celery beat runs
     running.refresh_from_db()
     assert running.state == "KILLED"

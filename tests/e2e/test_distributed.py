@@ -2,8 +2,10 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -73,6 +75,7 @@ def stack(broker_url, database_url, tmp_path_factory):
         CELERY_BROKER_URL=broker_url,
         FLOWHUB_ADMIN_USER="operator",
         FLOWHUB_ADMIN_PASSWORD="operator-pw",
+        FLOWHUB_TASK_LEASE_SECONDS="6",  # a lost worker is noticed within 6 s and a reaper round (10 s)
     )
     manage("migrate", "--noinput", env=env)
     manage("ensure_admin", env=env)
@@ -91,6 +94,12 @@ def stack(broker_url, database_url, tmp_path_factory):
         env,
         worker_log,
     )  # fmt: skip
+    # The scheduler too: its reaper is what notices a worker that died.
+    beat = start(
+        [sys.executable, "-m", "celery", "-A", "flowhub", "beat", "--schedule", str(directory / "beat-schedule")],
+        env,
+        directory / "beat.log",
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, web, web_log)
@@ -98,6 +107,7 @@ def stack(broker_url, database_url, tmp_path_factory):
     finally:
         stop(web)
         stop(worker)
+        stop(beat)
 
 
 def test_quick_start_over_http_with_a_real_worker(stack):
@@ -134,3 +144,47 @@ def test_health_sees_postgres_and_redis(stack):
     body = api.session.get(api.base.removesuffix("/api/v1") + "/health").json()
     assert body["status"] == "up"
     assert set(body["checks"]) == {"database", "broker", "storage"}
+
+
+SLEEPER = """\
+id: sleeper
+namespace: acme
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT60S
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: never reached
+"""
+
+
+def test_a_worker_killed_mid_task_is_noticed_and_the_execution_ends(stack, database_url):
+    """SIGKILL the pool process running a task: within the lease and a reaper round, the attempt ends
+    FAILED "worker lost", the execution FAILED, and the redelivered message does not run it again."""
+    api, _ = stack
+    assert api.create_flow(SLEEPER).status_code == 200
+    execution_id = api.trigger("acme", "sleeper").json()["id"]
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        deadline = time.monotonic() + 30
+        worker_id = None
+        while worker_id is None and time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT worker_id FROM executions_taskrun WHERE execution_id = %s AND state = 'RUNNING'",
+                [execution_id],
+            )
+            worker_id = (cursor.fetchone() or [None])[0]
+            connection.commit()
+            time.sleep(0.1)
+    assert worker_id, "the task never started"
+    os.kill(int(worker_id.rsplit(":", 1)[1]), signal.SIGKILL)
+
+    execution = api.wait_for_end(execution_id, timeout=60)
+    assert execution["state"]["current"] == "FAILED"
+    (nap,) = execution["taskRunList"]
+    assert (nap["taskId"], nap["state"]["current"]) == ("nap", "FAILED")
+    assert [entry["state"] for entry in nap["state"]["histories"]] == ["CREATED", "RUNNING", "FAILED"]
+    assert any(line["message"].startswith("worker lost") for line in api.logs(execution_id))
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT attempt FROM executions_taskrun WHERE execution_id = %s", [execution_id])
+        assert cursor.fetchall() == [(1,)]  # claimed once: the redelivered message found it taken
