@@ -159,24 +159,43 @@ tasks:
 """
 
 
+def running_task(database_url: str, execution_id: str) -> str:
+    """The worker id (`host:pid`) running a task of the execution, once one runs."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT worker_id FROM executions_taskrun WHERE execution_id = %s AND state = 'RUNNING'",
+                [execution_id],
+            )
+            if row := cursor.fetchone():
+                return str(row[0])
+            connection.commit()
+            time.sleep(0.1)
+    raise AssertionError("the task never started")
+
+
+def test_killing_over_http_stops_the_running_task_within_a_heartbeat(stack, database_url):
+    api, _ = stack
+    assert api.create_flow(SLEEPER.replace("id: sleeper", "id: sleeper-to-kill")).status_code == 200
+    execution_id = api.trigger("acme", "sleeper-to-kill").json()["id"]
+    running_task(database_url, execution_id)
+    started = time.monotonic()
+    response = api.session.delete(f"{api.base}/executions/{execution_id}/kill")
+    assert response.status_code == 202
+    execution = api.wait_for_end(execution_id, timeout=30)
+    assert time.monotonic() - started < 10  # the Sleep had 60 s to go
+    assert execution["state"]["current"] == "KILLED"
+    assert [(run["taskId"], run["state"]["current"]) for run in execution["taskRunList"]] == [("nap", "KILLED")]
+
+
 def test_a_worker_killed_mid_task_is_noticed_and_the_execution_ends(stack, database_url):
     """SIGKILL the pool process running a task: within the lease and a reaper round, the attempt ends
     FAILED "worker lost", the execution FAILED, and the redelivered message does not run it again."""
     api, _ = stack
     assert api.create_flow(SLEEPER).status_code == 200
     execution_id = api.trigger("acme", "sleeper").json()["id"]
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
-        deadline = time.monotonic() + 30
-        worker_id = None
-        while worker_id is None and time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT worker_id FROM executions_taskrun WHERE execution_id = %s AND state = 'RUNNING'",
-                [execution_id],
-            )
-            worker_id = (cursor.fetchone() or [None])[0]
-            connection.commit()
-            time.sleep(0.1)
-    assert worker_id, "the task never started"
+    worker_id = running_task(database_url, execution_id)
     os.kill(int(worker_id.rsplit(":", 1)[1]), signal.SIGKILL)
 
     execution = api.wait_for_end(execution_id, timeout=60)
