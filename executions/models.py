@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from flowhub.engine.ids import new_id
+from flowhub.engine.planner import TaskRunView
 from flowhub.engine.states import TERMINAL
 from flowhub.engine.states import State as EngineState
 from namespaces.models import FlowRevision
@@ -72,6 +73,10 @@ class TaskRun(StatefulModel):
         help_text="The run of the flowable task that holds this task.",
     )  # fmt: skip
     task_id = models.CharField("task id", max_length=100)
+    value = models.TextField(null=True, blank=True, help_text="The loop value it runs for, as text.")  # noqa: DJ001
+    iteration = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Its loop value's index, for a loop's direct children."
+    )
     on_worker = models.BooleanField(
         default=True, help_text="A worker runs it; false for flowable tasks, which the executor resolves."
     )
@@ -87,6 +92,12 @@ class TaskRun(StatefulModel):
 
     def __str__(self) -> str:
         return f"{self.task_id} ({self.id})"
+
+    def view(self) -> TaskRunView:
+        """What the engine sees of this run."""
+        return TaskRunView(
+            self.id, self.task_id, EngineState(self.state), self.outputs, self.parent_id, self.value, self.iteration
+        )
 
 
 class LogEntry(models.Model):

@@ -27,7 +27,7 @@ from flowhub.engine.flowable import ExecutorTask
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.ids import new_id
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.planner import Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
+from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
@@ -159,9 +159,7 @@ def execution_advance(*, execution_id: str) -> None:
         parsed = parsed_revision(execution.flow_revision)
         runs = {run.id: run for run in execution.task_runs.all()}
         for _ in range(MAX_STEPS_PER_ADVANCE):
-            views = tuple(
-                TaskRunView(run.id, run.task_id, State(run.state), run.outputs, run.parent_id) for run in runs.values()
-            )
+            views = tuple(run.view() for run in runs.values())
             decision = plan(Snapshot(flow=parsed, state=State(execution.state), task_runs=views))
             if decision.is_empty:
                 return
@@ -181,6 +179,8 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             execution=execution,
             task_id=task.id,
             parent_id=new.parent_id,
+            value=new.value,
+            iteration=new.iteration,
             on_worker=not isinstance(task, ExecutorTask),
             state=State.CREATED,
             state_history=[history_entry(State.CREATED, now)],
@@ -203,7 +203,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
     for run_id, state in decision.end:
         task_run_transition(runs[run_id], state, ended_at=now)
     if decision.finish is not None:
-        _finish(execution, parsed, decision.finish, {run.task_id: run.outputs for run in runs.values()})
+        _finish(execution, parsed, decision.finish, task_outputs(tuple(run.view() for run in runs.values())))
 
 
 def execution_kill(*, execution_id: str) -> Execution:
@@ -243,7 +243,7 @@ def _evaluated(
     context = variables(
         parsed,
         _execution_info(execution),
-        {run.task_id: run.outputs for run in runs.values() if run.state in (State.SUCCESS, State.WARNING)},
+        task_outputs(tuple(run.view() for run in runs.values())),
         task={"id": task.id, "type": task.type},
         functions=namespace_functions(STORE, parsed.namespace, revealed),
     )
@@ -317,19 +317,32 @@ def _end_killed(task_run: TaskRun) -> None:
         task_run_transition(task_run, State.KILLED, ended_at=timezone.now())
 
 
+def _taskrun_variables(task_run: TaskRun, runs: dict[str, TaskRun]) -> dict[str, Any]:
+    """`taskrun`: its id, start and attempts; in a loop its `value` and `iteration` (of the nearest loop)."""
+    variables_ = {"id": task_run.id, "startDate": iso_utc(task_run.started_at), "attemptsCount": task_run.attempt - 1}
+    current: TaskRun | None = task_run
+    while current is not None and current.iteration is None:
+        current = runs.get(current.parent_id or "")
+    if current is not None:
+        variables_.update(value=task_run.value, iteration=current.iteration)
+    return variables_
+
+
 def _run(task_run: TaskRun, execution: Execution, ctx: RunContext) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
     parsed = parsed_revision(execution.flow_revision)
     task = parsed.task(task_run.task_id)
-    finished = TaskRun.objects.filter(execution=execution, state__in=[State.SUCCESS, State.WARNING])
+    runs = {run.id: run for run in TaskRun.objects.filter(execution=execution)}
     ctx.variables = variables(
         parsed,
         _execution_info(execution),
-        dict(finished.values_list("task_id", "outputs")),
+        task_outputs(tuple(run.view() for run in runs.values())),
         task={"id": task.id, "type": task.type},
-        taskrun={"id": task_run.id, "startDate": iso_utc(task_run.started_at), "attemptsCount": task_run.attempt - 1},
+        taskrun=_taskrun_variables(task_run, runs),
         functions=namespace_functions(STORE, parsed.namespace, ctx.revealed),
     )
+    if (parent := runs.get(task_run.parent_id or "")) is not None:
+        ctx.variables["parent"] = {"taskrun": {"value": parent.value}, "outputs": parent.outputs}
     outputs = ctx.revealed.mask(task.run(ctx))
     return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
 

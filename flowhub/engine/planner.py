@@ -15,19 +15,22 @@ into a success, as in Kestra.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import templating
+from .errors import TemplateError
 from .flowable import FlowableTask
 from .inputs.values import as_text
 from .model import Flow
 from .registry import TaskDefinition
 from .states import TERMINAL, State
-from .tasks.flow import AllowFailure, If, Parallel, Sequential, Switch
+from .tasks.flow import AllowFailure, EachParallel, EachSequential, ForEach, If, Parallel, Sequential, Switch
 
-RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure)
+LOOPS = (ForEach, EachSequential, EachParallel)
+RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, *LOOPS)
 """The executor tasks `plan()` resolves; capabilities.py refuses flows with any other."""
 
 
@@ -38,6 +41,10 @@ class TaskRunView:
     state: State
     outputs: dict[str, Any] = field(default_factory=dict)
     parent_id: str | None = None
+    value: str | None = None
+    """The loop value it runs for: set on a loop's iterations and inherited by what they hold."""
+    iteration: int | None = None
+    """Set on a loop's direct children only: the index of their value."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,17 @@ class Snapshot:
 class NewRun:
     task_id: str
     parent_id: str | None = None
+    value: str | None = None
+    iteration: int | None = None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a block's task runs live: under which run, for which loop value."""
+
+    parent_id: str | None = None
+    value: str | None = None
+    iteration: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +102,8 @@ def plan(snapshot: Snapshot) -> Plan:
         return Plan()
     planner = _Planner(snapshot)
     flow = snapshot.flow
-    outcome = planner.guarded(flow.tasks, flow.errors, flow.finally_, parent=None, parallel=False)
+    top = _Scope()
+    outcome = planner.guarded(lambda: planner.block(flow.tasks, top, parallel=False), flow.errors, flow.finally_, top)
     return Plan(
         start=snapshot.state == State.CREATED,
         create=tuple(planner.create),
@@ -104,51 +123,47 @@ def worst(states: list[State]) -> State:
 
 class _Planner:
     def __init__(self, snapshot: Snapshot):
-        self.runs = {(run.parent_id, run.task_id): run for run in snapshot.task_runs}
+        self.runs = {(run.parent_id, run.task_id, run.value): run for run in snapshot.task_runs}
         self.create: list[NewRun] = []
         self.resolve: list[str] = []
         self.end: list[tuple[str, State]] = []
 
     def guarded(
         self,
-        tasks: tuple[TaskDefinition, ...],
+        main: Callable[[], State | None],
         errors: tuple[TaskDefinition, ...],
         finally_: tuple[TaskDefinition, ...],
-        *,
-        parent: str | None,
-        parallel: bool,
-        limit: int = 0,
+        scope: _Scope,
     ) -> State | None:
-        """A block with its `errors` and `finally` blocks: its final state, or None while it runs."""
-        outcome = self.block(tasks, parent, parallel, limit)
+        """The `main` block with its `errors` and `finally` blocks: the final state, or None while it runs."""
+        outcome = main()
         if outcome is None:
             return None
-        if outcome in _FAILED and errors and self.block(errors, parent, parallel=False) is None:
+        if outcome in _FAILED and errors and self.block(errors, scope, parallel=False) is None:
             return None
         if finally_:
-            cleanup = self.block(finally_, parent, parallel=False)
+            cleanup = self.block(finally_, scope, parallel=False)
             if cleanup is None:
                 return None
             if cleanup in _FAILED:
                 return worst([outcome, cleanup])
         return outcome
 
-    def block(
-        self, tasks: tuple[TaskDefinition, ...], parent: str | None, parallel: bool, limit: int = 0
-    ) -> State | None:
+    def block(self, tasks: tuple[TaskDefinition, ...], scope: _Scope, parallel: bool, limit: int = 0) -> State | None:
         """Move a block on; its state once every task in it has ended (or one failed), else None."""
         ended: list[State] = []
         running = 0
         for task in tasks:
             if task.disabled:
                 continue
-            run = self.runs.get((parent, task.id))
+            run = self.runs.get((scope.parent_id, task.id, scope.value))
             if run is None:
+                new = NewRun(task.id, scope.parent_id, scope.value, scope.iteration)
                 if not parallel:
-                    self.create.append(NewRun(task.id, parent))
+                    self.create.append(new)
                     return None
                 if not any(state in _FAILED for state in ended) and not (limit and running >= limit):
-                    self.create.append(NewRun(task.id, parent))  # once one failed, no other starts
+                    self.create.append(new)  # once one failed, no other starts
                     running += 1
             elif run.state in TERMINAL:
                 ended.append(run.state)
@@ -161,6 +176,22 @@ class _Planner:
                 running += 1
         return None if running else worst(ended)
 
+    def loop(self, task: ForEach | EachSequential | EachParallel, run: TaskRunView) -> State | None:
+        """Run the loop's tasks once per value, `limit` values at once (0: all); stop starting after a failure."""
+        limit = _loop_limit(task)
+        ended: list[State] = []
+        running = 0
+        for index, value in enumerate(run.outputs.get("values", [])):
+            started = any((run.id, child.id, value) in self.runs for child in task.tasks)
+            if not started and (any(state in _FAILED for state in ended) or (limit and running >= limit)):
+                continue
+            outcome = self.block(task.tasks, _Scope(run.id, value, index), parallel=False)
+            if outcome is None:
+                running += 1
+            else:
+                ended.append(outcome)
+        return None if running else worst(ended)
+
     def advance(self, task: TaskDefinition, run: TaskRunView) -> None:
         """Move a flowable task's run on: start it, run its tasks, or end it once they have ended."""
         if not isinstance(task, FlowableTask) or run.state not in (State.CREATED, State.RUNNING):
@@ -168,15 +199,26 @@ class _Planner:
         if run.state == State.CREATED:
             self.resolve.append(run.id)
             return
-        children, parallel, limit = _children(task, run.outputs)
-        if children is None:
-            self.end.append((run.id, State.FAILED))  # a Switch with no case for its value and no defaults
-            return
-        outcome = self.guarded(children, task.errors, task.finally_, parent=run.id, parallel=parallel, limit=limit)
+        scope = _Scope(run.id, run.value)  # what it holds runs for its loop value, if any
+        if isinstance(task, LOOPS):
+            outcome = self.guarded(lambda: self.loop(task, run), task.errors, task.finally_, scope)
+        else:
+            children, parallel, limit = _children(task, run.outputs)
+            if children is None:
+                self.end.append((run.id, State.FAILED))  # a Switch with no case for its value and no defaults
+                return
+            main = lambda: self.block(children, scope, parallel, limit)  # noqa: E731
+            outcome = self.guarded(main, task.errors, task.finally_, scope)
         if outcome is not None:
             if isinstance(task, AllowFailure) and outcome in _FAILED:
                 outcome = State.WARNING
             self.end.append((run.id, tolerated(task, outcome)))
+
+
+def _loop_limit(task: ForEach | EachSequential | EachParallel) -> int:
+    if isinstance(task, ForEach):
+        return task.concurrencyLimit
+    return task.concurrent if isinstance(task, EachParallel) else 1
 
 
 def _children(task: FlowableTask, outputs: dict[str, Any]) -> tuple[tuple[TaskDefinition, ...] | None, bool, int]:
@@ -200,7 +242,24 @@ def started_outputs(task: FlowableTask, render: Callable[[Any], Any]) -> dict[st
     if isinstance(task, Switch):
         value = as_text(render(task.value))
         return {"value": value, "defaults": value not in task.cases}
+    if isinstance(task, LOOPS):
+        return {"values": loop_values(render(task.values if isinstance(task, ForEach) else task.value))}
     return {}
+
+
+def loop_values(rendered: Any) -> list[str]:
+    """A loop's values as Kestra gives them to `taskrun.value`: text (JSON for maps and lists), each once."""
+    items = rendered
+    if isinstance(rendered, str):
+        try:
+            items = json.loads(rendered)
+        except ValueError:
+            raise TemplateError(f"the values must be a list or a JSON array, not {rendered[:100]!r}") from None
+    if not isinstance(items, list):
+        raise TemplateError(f"the values must be a list or a JSON array, not {type(items).__name__}")
+    if any(item is None for item in items):
+        raise TemplateError("a loop value is null")
+    return list(dict.fromkeys(item if isinstance(item, str) else json.dumps(item) for item in items))
 
 
 def runs_if(task: TaskDefinition, render: Callable[[Any], Any]) -> bool:
@@ -215,3 +274,36 @@ def tolerated(task: TaskDefinition, state: State) -> State:
     if state == State.WARNING and task.allowWarning:
         state = State.SUCCESS
     return state
+
+
+def task_outputs(runs: tuple[TaskRunView, ...]) -> dict[str, Any]:
+    """`outputs` as templates see them: by task id, for the runs that ended well.
+
+    A task inside a loop has one entry per value, `outputs.t[value]`, and inside nested loops one
+    level per loop, outermost first: `outputs.t[outer][inner]`.
+    """
+    by_id = {run.id: run for run in runs}
+    outputs: dict[str, Any] = {}
+    for run in runs:
+        if run.state not in (State.SUCCESS, State.WARNING):
+            continue
+        values = _loop_values_of(run, by_id)
+        if not values:
+            outputs[run.task_id] = run.outputs
+            continue
+        level = outputs.setdefault(run.task_id, {})
+        for value in values[:-1]:
+            level = level.setdefault(value, {})
+        level[values[-1]] = run.outputs
+    return outputs
+
+
+def _loop_values_of(run: TaskRunView, by_id: dict[str, TaskRunView]) -> list[str]:
+    """The values of the loops `run` is in, outermost first."""
+    values: list[str] = []
+    current: TaskRunView | None = run
+    while current is not None:
+        if current.iteration is not None and current.value is not None:
+            values.insert(0, current.value)
+        current = by_id.get(current.parent_id) if current.parent_id else None
+    return values

@@ -111,3 +111,36 @@ def test_errors_then_finally_run_after_a_failure_and_the_flow_still_fails(api):
     passed = execute(api, "acme", "guarded", fail="false")
     assert passed.state == "SUCCESS"
     assert set(states(passed)) == {"fan", "left", "right", "never", "cleanup"}
+
+
+FOR_EACH = next(path for path in CORPUS if path.name == "05_for_each.yml").read_text()
+
+
+def test_the_corpus_loops_run_once_per_value_with_indexed_outputs(api):
+    assert api.post("/api/v1/flows", FOR_EACH, content_type=YAML).status_code == 200
+    execution = execute(api, "company.team.loops", "for_each")
+    assert execution.state == "SUCCESS"
+    combos = TaskRun.objects.filter(execution=execution, task_id="combo")
+    assert sorted(run.outputs["value"] for run in combos) == [
+        f"{region}-{size}" for region in ("apac", "eu", "us") for size in ("large", "small")
+    ]
+    assert {(run.value, run.parent.value) for run in combos} >= {("small", "eu"), ("large", "apac")}
+    logged = [line["message"] for line in api.get(f"/api/v1/logs/{execution.id}").json()]
+    assert logged == ["item a", "item b", "parallel x at 0", "parallel y at 1"]
+    summary = TaskRun.objects.get(execution=execution, task_id="summary")
+    assert summary.outputs == {"values": {"count": 6, "regions": ["eu", "us", "apac"]}}
+
+
+def test_a_later_task_reads_a_loop_s_outputs_by_value(api):
+    source = (
+        "id: indexed\nnamespace: acme\ntasks:\n"
+        "  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: [a, b]\n    tasks:\n"
+        "      - id: shout\n        type: io.kestra.plugin.core.debug.Return\n"
+        '        format: "{{ taskrun.value | upper }}{{ taskrun.iteration }}"\n'
+        "  - id: read\n    type: io.kestra.plugin.core.debug.Return\n"
+        "    format: \"{{ outputs.shout['a'].value }}+{{ outputs.shout.b.value }}\"\n"
+    )
+    api.post("/api/v1/flows", source, content_type=YAML)
+    execution = execute(api, "acme", "indexed")
+    assert execution.state == "SUCCESS"
+    assert TaskRun.objects.get(execution=execution, task_id="read").outputs == {"value": "A0+B1"}

@@ -348,12 +348,11 @@ def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
         ("tasks[0].tasks[0].retry", "flowhub does not apply a task's 'retry' yet", 9),
         ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 20),
     ]
-    looping = parse(
-        "tasks:\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: [1]\n    tasks:\n"
-        + log("t", 6)
+    calling = parse(
+        "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
     )
-    assert [(gap.path, gap.detail) for gap in looping.not_runnable] == [
-        ("tasks[0].type", "flowhub does not run io.kestra.plugin.core.flow.ForEach tasks yet")
+    assert [(gap.path, gap.detail) for gap in calling.not_runnable] == [
+        ("tasks[0].type", "flowhub does not run io.kestra.plugin.core.flow.Subflow tasks yet")
     ]
 
 

@@ -1,11 +1,24 @@
 """plan(): what the executor does next, for sequential and flowable tasks, errors and finally blocks."""
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
+from flowhub.engine.errors import TemplateError
 from flowhub.engine.parser import parse_flow
-from flowhub.engine.planner import NewRun, Plan, Snapshot, TaskRunView, plan, runs_if, started_outputs, tolerated
+from flowhub.engine.planner import (
+    NewRun,
+    Plan,
+    Snapshot,
+    TaskRunView,
+    loop_values,
+    plan,
+    runs_if,
+    started_outputs,
+    task_outputs,
+    tolerated,
+)
 from flowhub.engine.registry import default_registry
 from flowhub.engine.states import TERMINAL, State
 from flowhub.engine.templating import render_value
@@ -93,14 +106,15 @@ class Simulation:
             task = self.flow.task(new.task_id)
             state = State.CREATED if runs_if(task, self.render) else State.SKIPPED
             run_id = next(self.ids)
-            self.runs[run_id] = TaskRunView(run_id, new.task_id, state, parent_id=new.parent_id)
+            self.runs[run_id] = TaskRunView(
+                run_id, new.task_id, state, parent_id=new.parent_id, value=new.value, iteration=new.iteration
+            )
         for run_id in decision.resolve:
             current = self.runs[run_id]
             outputs = started_outputs(self.flow.task(current.task_id), self.render)
-            self.runs[run_id] = TaskRunView(run_id, current.task_id, State.RUNNING, outputs, current.parent_id)
+            self.runs[run_id] = replace(current, state=State.RUNNING, outputs=outputs)
         for run_id, state in decision.end:
-            current = self.runs[run_id]
-            self.runs[run_id] = TaskRunView(run_id, current.task_id, state, current.outputs, current.parent_id)
+            self.runs[run_id] = replace(self.runs[run_id], state=state)
         if decision.finish:
             self.state = decision.finish
         return decision
@@ -114,9 +128,14 @@ class Simulation:
         for run_id, current in self.runs.items():
             task = self.flow.task(current.task_id)
             if current.state == State.CREATED and not hasattr(task, "branches"):
-                end = tolerated(task, self.outcomes.get(current.task_id, State.SUCCESS))
-                self.runs[run_id] = TaskRunView(run_id, current.task_id, end, {}, current.parent_id)
-                batch.append(current.task_id)
+                end = tolerated(
+                    task,
+                    self.outcomes.get(
+                        f"{current.task_id}@{current.value}", self.outcomes.get(current.task_id, State.SUCCESS)
+                    ),
+                )
+                self.runs[run_id] = replace(current, state=end, outputs={"value": current.value})
+                batch.append(current.task_id if current.value is None else f"{current.task_id}@{current.value}")
         if batch:
             self.ran.append(batch)
 
@@ -263,3 +282,52 @@ def test_nested_flowables_resolve_in_one_executor_call():
     waiting = {current.task_id for current in simulation.runs.values() if current.state == State.CREATED}
     assert waiting == {"deep", "side"}
     assert simulation.run() == State.SUCCESS
+
+
+def test_a_for_each_runs_its_tasks_once_per_value_one_value_at_a_time():
+    body = "    values: [eu, us]\n    tasks:\n" + log("a", 6) + log("b", 6)
+    simulation = Simulation("tasks:\n" + flowable("each", "ForEach", body) + log("after"))
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [["a@eu"], ["b@eu"], ["a@us"], ["b@us"], ["after"]]
+
+
+@pytest.mark.parametrize(("limit", "rounds"), [(2, [["t@1", "t@2"], ["t@3"]]), (0, [["t@1", "t@2", "t@3"]])])
+def test_a_for_each_runs_up_to_its_concurrency_limit_of_values_at_once(limit, rounds):
+    body = f"    values: '[1, 2, 3]'\n    concurrencyLimit: {limit}\n    tasks:\n" + log("t", 6)
+    simulation = Simulation("tasks:\n" + flowable("each", "ForEach", body))
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == rounds
+
+
+def test_a_failed_value_starts_no_more_values_and_fails_the_loop():
+    body = "    values: [a, b, c]\n    tasks:\n" + log("t", 6)
+    simulation = Simulation("tasks:\n" + flowable("each", "ForEach", body), {"t@b": State.FAILED})
+    assert simulation.run() == State.FAILED
+    assert simulation.ran == [["t@a"], ["t@b"]]
+
+
+def test_nested_loops_and_the_older_each_tasks():
+    inner = flowable("inner", "EachParallel", "        value: [x, y]\n        tasks:\n" + log("t", 10), indent=6)
+    body = '    value: \'["a", "b"]\'\n    tasks:\n' + inner
+    simulation = Simulation("tasks:\n" + flowable("outer", "EachSequential", body))
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [["t@x", "t@y"], ["t@x", "t@y"]]
+    outputs = task_outputs(tuple(simulation.runs.values()))
+    assert outputs["t"] == {
+        "a": {"x": {"value": "x"}, "y": {"value": "y"}},
+        "b": {"x": {"value": "x"}, "y": {"value": "y"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1, "a", {"k": 1}, 1], ["1", "a", '{"k": 1}']), ('["p", "q"]', ["p", "q"])],
+)
+def test_loop_values_are_text_each_once(values, expected):
+    assert loop_values(values) == expected
+
+
+@pytest.mark.parametrize("values", ["not json", '{"a": 1}', [1, None], 3])
+def test_loop_values_must_be_a_list_without_nulls(values):
+    with pytest.raises(TemplateError):
+        loop_values(values)
