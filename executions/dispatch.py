@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flowhub.celery import app
 
 ADVANCE = "executions.advance"
@@ -12,5 +14,12 @@ def enqueue_advance(execution_id: str) -> None:
     app.send_task(ADVANCE, args=[execution_id])
 
 
-def enqueue_run_task(task_run_id: str) -> None:
-    app.send_task(RUN_TASK, args=[task_run_id])
+MAX_COUNTDOWN = timedelta(minutes=1)
+"""Longer retry delays wait for the sweep rather than sit in a worker as a delayed message."""
+
+
+def enqueue_run_task(task_run_id: str, delay: timedelta | None = None) -> None:
+    if delay is None:
+        app.send_task(RUN_TASK, args=[task_run_id])
+    elif delay <= MAX_COUNTDOWN:
+        app.send_task(RUN_TASK, args=[task_run_id], countdown=delay.total_seconds())

@@ -84,6 +84,7 @@ class TaskRun(StatefulModel):
     outputs = models.JSONField(default=dict, blank=True)
     worker_id = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a RETRYING run's next attempt may start.")
     started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

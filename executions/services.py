@@ -30,6 +30,7 @@ from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
+from flowhub.engine.retries import next_delay
 from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, Invalid, NotFound
 from flowhub.timestamps import iso_utc
@@ -48,7 +49,9 @@ from .transitions import execution_transition, history_entry, task_run_transitio
 logger = logging.getLogger(__name__)
 
 STALLED_AFTER = timedelta(seconds=30)
-WORKER_STATES = [State.CREATED, State.RUNNING, State.KILLING]
+WORKER_STATES = [State.CREATED, State.RUNNING, State.KILLING, State.RETRYING]
+RETRY_GRACE = timedelta(seconds=5)
+"""How late a retry's own message may be before the sweep sends another."""
 """The states of a task run that a worker has, or will have."""
 SWEEP_BATCH = 500
 USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
@@ -277,9 +280,9 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
 def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     """The worker step: claim the task run, run its task outside any transaction, record the outcome."""
     task_run = TaskRun.objects.select_related("execution__flow_revision").filter(pk=task_run_id).first()
-    if task_run is None or task_run.state != State.CREATED or not task_run.on_worker:
-        return
     started = timezone.now()
+    if task_run is None or not task_run.on_worker or not _claimable(task_run, started):
+        return
     claimed = task_run_transition(
         task_run,
         State.RUNNING,
@@ -303,11 +306,56 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
         sink.emit("ERROR", revealed.mask(_failure_message(exc)))
         outputs, final = {}, State.FAILED
     task = parsed_revision(execution.flow_revision).task(task_run.task_id)
+    delay = _retry_delay(task, task_run, ctx.render) if final == State.FAILED else None
     with transaction.atomic():
         sink.flush()
+        if delay is not None:
+            if task_run_transition(task_run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}):
+                sink.emit("WARN", f"attempt {task_run.attempt} failed; attempt {task_run.attempt + 1} in {delay}")
+                sink.flush()
+                transaction.on_commit(partial(enqueue_run_task, task_run.id, delay))
+                return
+        elif final == State.SUCCESS and task_run.attempt > 1 and task.retry is not None and task.retry.warningOnRetry:
+            final = State.WARNING
         if not task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now()):
             _end_killed(task_run)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+
+
+def _worker_lost(run: TaskRun, task: TaskDefinition, now: Any) -> bool:
+    """End an attempt whose worker is gone: retried as its policy allows, else FAILED. False if its worker
+    answered after all."""
+    delay = _retry_delay(task, run, lambda value: value)
+    target = State.FAILED if delay is None else State.RETRYING
+    fields = {"ended_at": now} if delay is None else {"retry_at": now + delay}
+    if not task_run_transition(run, target, **fields):
+        return False
+    worker = run.worker_id or "its worker"
+    retrying = "" if delay is None else f"; attempt {run.attempt + 1} in {delay}"
+    sink = BufferedLogSink(run.execution, run)
+    sink.emit("ERROR", f"worker lost: no heartbeat from {worker} within {lease().total_seconds():.0f} s{retrying}")
+    sink.flush()
+    if delay is not None:
+        transaction.on_commit(partial(enqueue_run_task, run.id, delay))
+    return True
+
+
+def _claimable(task_run: TaskRun, now: Any) -> bool:
+    """A run waiting for its first attempt, or for another one whose time has come."""
+    if task_run.state == State.RETRYING:
+        return task_run.retry_at is not None and task_run.retry_at <= now
+    return task_run.state == State.CREATED
+
+
+def _retry_delay(task: TaskDefinition, task_run: TaskRun, render: Any) -> timedelta | None:
+    """How long until the next attempt of a failed one, if the task's retry policy allows one."""
+    if task.retry is None:
+        return None
+    try:
+        return next_delay(task.retry, task_run.attempt, timezone.now() - task_run.created_at, render)
+    except (EngineError, ValueError) as exc:
+        logger.warning("task run %s: its retry policy does not evaluate (%s); not retried", task_run.id, exc)
+        return None
 
 
 def _end_killed(task_run: TaskRun) -> None:
@@ -368,7 +416,11 @@ def _execution_info(execution: Execution) -> ExecutionInfo:
 def executions_sweep() -> dict[str, int]:
     """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them."""
     cutoff = timezone.now() - STALLED_AFTER
-    waiting = TaskRun.objects.filter(on_worker=True, state=State.CREATED, created_at__lt=cutoff)
+    now = timezone.now()
+    waiting = TaskRun.objects.filter(
+        Q(state=State.CREATED, created_at__lt=cutoff) | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
+        on_worker=True,
+    )
     unclaimed = list(waiting.values_list("id", flat=True)[:SWEEP_BATCH])
     # An execution with no worker on it needs the executor; flowable runs stay RUNNING while it decides.
     idle = list(
@@ -386,27 +438,25 @@ def executions_sweep() -> dict[str, int]:
 def task_runs_reap(*, now: Any = None) -> int:
     """End the attempts whose worker is gone (DESIGN.md §5 rule 2): no heartbeat within the lease.
 
-    A heartbeat that never came counts from the attempt's start. A running attempt ends FAILED
-    with "worker lost", a killed one KILLED; the executor then decides what follows.
+    A heartbeat that never came counts from the attempt's start. A running attempt is retried as
+    its task's policy allows, else ends FAILED "worker lost"; a killed one ends KILLED.
     """
     now = now or timezone.now()
     expired = now - lease()
-    lost = TaskRun.objects.select_related("execution").filter(
+    lost = TaskRun.objects.select_related("execution__flow_revision").filter(
         Q(heartbeat_at__lt=expired) | Q(heartbeat_at__isnull=True, started_at__lt=expired),
         on_worker=True,
         state__in=[State.RUNNING, State.KILLING],
     )
     reaped = 0
     for run in lost[:SWEEP_BATCH]:
-        target = State.KILLED if run.state == State.KILLING else State.FAILED
+        task = parsed_revision(run.execution.flow_revision).task(run.task_id)
         with transaction.atomic():
-            if not task_run_transition(run, target, ended_at=now):
-                continue  # its worker answered after all
-            if target == State.FAILED:
-                sink = BufferedLogSink(run.execution, run)
-                worker = run.worker_id or "its worker"
-                sink.emit("ERROR", f"worker lost: no heartbeat from {worker} within {lease().total_seconds():.0f} s")
-                sink.flush()
-            transaction.on_commit(partial(enqueue_advance, run.execution_id))
-        reaped += 1
+            if run.state == State.KILLING:
+                ended = task_run_transition(run, State.KILLED, ended_at=now)
+            else:
+                ended = _worker_lost(run, task, now)
+            if ended:
+                transaction.on_commit(partial(enqueue_advance, run.execution_id))
+                reaped += 1
     return reaped
