@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -25,7 +26,7 @@ from flowhub.exceptions import Conflict, NotFound
 from namespaces.selectors import flow_get
 
 from . import selectors, services
-from .models import LogEntry
+from .models import Execution, LogEntry
 from .serializers import ExecutionCreatedSerializer, ExecutionSerializer, LogEntrySerializer
 
 
@@ -127,6 +128,38 @@ class ExecutionKillActionApi(APIView):
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
         services.execution_kill(execution_id=execution_id)
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+
+def _action_views(name: str, summary: str, act: Callable[..., Execution]) -> tuple[type[APIView], type[APIView]]:
+    """`POST /executions/{id}/<name>` (Kestra 1.x: 204, no body) and `…/actions/<name>` (2.0: the execution)."""
+
+    class LegacyActionApi(APIView):
+        @extend_schema(
+            operation_id=f"{name}Execution", summary=summary, request=None,
+            responses={204: OpenApiResponse(description="Done"), 404: None, 409: None}, tags=["Executions"],
+        )  # fmt: skip
+        def post(self, request: Request, execution_id: str, **_: Any) -> Response:
+            act(execution_id=execution_id)
+            return Response(status=204)
+
+    class ActionApi(APIView):
+        @extend_schema(
+            operation_id=f"{name}ExecutionAction", summary=f"{summary} (Kestra 2.0 path): answers the execution",
+            request=None, responses=ExecutionSerializer, tags=["Executions"],
+        )  # fmt: skip
+        def post(self, request: Request, execution_id: str, **_: Any) -> Response:
+            act(execution_id=execution_id)
+            return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+    return LegacyActionApi, ActionApi
+
+
+ExecutionPauseApi, ExecutionPauseActionApi = _action_views(
+    "pause", "Pause a running execution at the next task boundary (409 unless RUNNING)", services.execution_pause
+)
+ExecutionResumeApi, ExecutionResumeActionApi = _action_views(
+    "resume", "Resume a paused execution (409 unless PAUSED)", services.execution_resume
+)
 
 
 class ExecutionKillByIdsApi(APIView):

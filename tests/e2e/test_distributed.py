@@ -207,3 +207,26 @@ def test_a_worker_killed_mid_task_is_noticed_and_the_execution_ends(stack, datab
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT attempt FROM executions_taskrun WHERE execution_id = %s", [execution_id])
         assert cursor.fetchall() == [(1,)]  # claimed once: the redelivered message found it taken
+
+
+def test_pause_at_the_next_task_boundary_and_resume_over_http(stack, database_url):
+    api, _ = stack
+    flow = SLEEPER.replace("id: sleeper", "id: sleeper-to-pause").replace("PT60S", "PT1S")
+    assert api.create_flow(flow.replace("never reached", "after the pause")).status_code == 200
+    execution_id = api.trigger("acme", "sleeper-to-pause").json()["id"]
+    running_task(database_url, execution_id)
+    assert api.session.post(f"{api.base}/executions/{execution_id}/pause").status_code == 204
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the Sleep ends; nothing starts after it
+        execution = api.execution(execution_id)
+        if [run["state"]["current"] for run in execution["taskRunList"]] == ["SUCCESS"]:
+            break
+        time.sleep(0.1)
+    time.sleep(1)
+    execution = api.execution(execution_id)
+    assert execution["state"]["current"] == "PAUSED"
+    assert [run["taskId"] for run in execution["taskRunList"]] == ["nap"]
+    assert api.session.post(f"{api.base}/executions/{execution_id}/resume").status_code == 204
+    resumed = api.wait_for_end(execution_id, timeout=30)
+    assert resumed["state"]["current"] == "SUCCESS"
+    assert [run["taskId"] for run in resumed["taskRunList"]] == ["nap", "after"]
