@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from flowhub.exceptions import Conflict, NotFound
 from namespaces.selectors import flow_get
 
-from . import selectors, services
+from . import actions, selectors, services
 from .models import Execution, LogEntry
 from .serializers import ExecutionCreatedSerializer, ExecutionSerializer, LogEntrySerializer
 
@@ -111,7 +111,7 @@ class ExecutionKillApi(APIView):
         tags=["Executions"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
-        services.execution_kill(execution_id=execution_id)
+        actions.execution_kill(execution_id=execution_id)
         return Response(status=202)
 
 
@@ -126,7 +126,7 @@ class ExecutionKillActionApi(APIView):
         tags=["Executions"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
-        services.execution_kill(execution_id=execution_id)
+        actions.execution_kill(execution_id=execution_id)
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
 
 
@@ -155,10 +155,10 @@ def _action_views(name: str, summary: str, act: Callable[..., Execution]) -> tup
 
 
 ExecutionPauseApi, ExecutionPauseActionApi = _action_views(
-    "pause", "Pause a running execution at the next task boundary (409 unless RUNNING)", services.execution_pause
+    "pause", "Pause a running execution at the next task boundary (409 unless RUNNING)", actions.execution_pause
 )
 ExecutionResumeApi, ExecutionResumeActionApi = _action_views(
-    "resume", "Resume a paused execution (409 unless PAUSED)", services.execution_resume
+    "resume", "Resume a paused execution (409 unless PAUSED)", actions.execution_resume
 )
 
 
@@ -175,7 +175,7 @@ class ExecutionKillByIdsApi(APIView):
         killed = 0
         for execution_id in ids.run_validation(request.data):
             try:
-                services.execution_kill(execution_id=execution_id)
+                actions.execution_kill(execution_id=execution_id)
             except (NotFound, Conflict):
                 continue
             killed += 1

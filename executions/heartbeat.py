@@ -1,6 +1,6 @@
 """A running attempt's lease (DESIGN.md §5 rule 2): its worker refreshes `heartbeat_at` while it runs.
 
-The reaper (`services.task_runs_reap`) ends the attempts whose lease expired: their worker died,
+The reaper (`recovery.task_runs_reap`) ends the attempts whose lease expired: their worker died,
 or lost the database. The first beat comes one interval after the start, which `started_at` covers.
 """
 

@@ -8,7 +8,7 @@ import socket
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import services
+from . import executor, recovery, worker
 from .dispatch import ADVANCE, RUN_TASK
 
 # Only infrastructure errors are retried by Celery; a failing user task is a state, not an exception.
@@ -17,20 +17,20 @@ _INFRASTRUCTURE_RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": Tru
 
 @shared_task(name=ADVANCE, **_INFRASTRUCTURE_RETRY)
 def advance(execution_id: str) -> None:
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
 
 
 @shared_task(name=RUN_TASK, **_INFRASTRUCTURE_RETRY)
 def run_task(task_run_id: str) -> None:
     # Computed per call: prefork children have their own pids.
-    services.task_run_execute(task_run_id=task_run_id, worker_id=f"{socket.gethostname()}:{os.getpid()}")
+    worker.task_run_execute(task_run_id=task_run_id, worker_id=f"{socket.gethostname()}:{os.getpid()}")
 
 
 @shared_task(name="executions.sweep")
 def sweep() -> dict[str, int]:
-    return services.executions_sweep()
+    return recovery.executions_sweep()
 
 
 @shared_task(name="executions.reap")
 def reap() -> int:
-    return services.task_runs_reap()
+    return recovery.task_runs_reap()

@@ -1,17 +1,17 @@
 """Running an execution to its end by calling the executor and worker steps directly, as Celery would."""
 
-from executions import services
+from executions import executor, worker
 from executions.models import Execution, TaskRun
 from flowhub.engine.states import TERMINAL, State
 
 
 def run_to_end(execution_id: str, max_steps: int = 50) -> Execution:
     for _ in range(max_steps):
-        services.execution_advance(execution_id=execution_id)
+        executor.execution_advance(execution_id=execution_id)
         for task_run_id in TaskRun.objects.filter(execution_id=execution_id, state=State.CREATED).values_list(
             "id", flat=True
         ):
-            services.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
+            worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
         execution = Execution.objects.get(pk=execution_id)
         if State(execution.state) in TERMINAL:
             return execution

@@ -2,7 +2,7 @@
 
 import pytest
 
-from executions import services
+from executions import executor, worker
 from executions.models import Execution, TaskRun
 from executions.transitions import task_run_transition
 from flowhub.engine.states import State
@@ -20,7 +20,7 @@ def execution_id(api) -> str:
 
 def claimed(execution_id: str) -> TaskRun:
     """The first task run, claimed by a worker that is still running it."""
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
     run = TaskRun.objects.get(execution_id=execution_id)
     assert task_run_transition(run, State.RUNNING)
     return run
@@ -34,12 +34,12 @@ def test_a_created_execution_is_killed_at_once(api, execution_id):
         "CREATED",
         "KILLED",
     ]
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
     assert not TaskRun.objects.exists()
 
 
 def test_a_task_not_yet_started_never_starts(api, execution_id):
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
     body = api.delete(f"/api/v1/main/executions/{execution_id}/actions/kill").json()
     assert body["state"]["current"] in ("KILLING", "KILLED")
     assert run_to_end(execution_id).state == "KILLED"
@@ -50,12 +50,12 @@ def test_a_running_task_ends_killed_when_its_worker_finishes(api, execution_id):
     run = claimed(execution_id)
     assert api.delete(f"/api/v1/executions/{execution_id}/kill").status_code == 202
     assert Execution.objects.get(pk=execution_id).state == "KILLING"
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
     assert Execution.objects.get(pk=execution_id).state == "KILLING"  # its worker is still on the task
     run.refresh_from_db()
     assert run.state == "KILLING"
-    services._end_killed(run)  # what the worker does when its result finds the run killed
-    services.execution_advance(execution_id=execution_id)
+    worker.end_killed(run)  # what the worker does when its result finds the run killed
+    executor.execution_advance(execution_id=execution_id)
     assert Execution.objects.get(pk=execution_id).state == "KILLED"
     assert not TaskRun.objects.filter(task_id="answer").exists()
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from executions import services
+from executions import executor, worker
 from executions.models import Execution, LogEntry, TaskRun
 from tests.engine.flows import HELLO
 
@@ -168,17 +168,17 @@ def test_trigger_requires_authentication(anonymous, api, hello):
 
 def test_a_duplicate_delivery_changes_nothing(api, hello):
     execution_id = trigger(api).json()["id"]
-    services.execution_advance(execution_id=execution_id)
-    services.execution_advance(execution_id=execution_id)  # redelivered advance
+    executor.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)  # redelivered advance
     (task_run,) = TaskRun.objects.filter(execution_id=execution_id)
-    services.task_run_execute(task_run_id=task_run.id, worker_id="w1")
-    services.task_run_execute(task_run_id=task_run.id, worker_id="w2")  # redelivered run_task
+    worker.task_run_execute(task_run_id=task_run.id, worker_id="w1")
+    worker.task_run_execute(task_run_id=task_run.id, worker_id="w2")  # redelivered run_task
     task_run.refresh_from_db()
     assert (task_run.state, task_run.attempt, task_run.worker_id) == ("SUCCESS", 1, "w1")
     assert [entry["state"] for entry in task_run.state_history] == ["CREATED", "RUNNING", "SUCCESS"]
     assert LogEntry.objects.filter(execution_id=execution_id).count() == 1
     finished = run_to_end(execution_id)
-    services.execution_advance(execution_id=execution_id)  # after the end
+    executor.execution_advance(execution_id=execution_id)  # after the end
     assert Execution.objects.get(pk=execution_id).state_history == finished.state_history
 
 

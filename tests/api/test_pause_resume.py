@@ -2,7 +2,7 @@
 
 import pytest
 
-from executions import services
+from executions import executor, worker
 from executions.models import Execution, TaskRun
 from tests.engine.flows import HELLO
 
@@ -15,15 +15,15 @@ def running(api) -> str:
     """An execution whose first task a worker has just finished: the executor has not moved on yet."""
     api.post("/api/v1/flows", HELLO, content_type=YAML)
     execution_id = api.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").json()["id"]
-    services.execution_advance(execution_id=execution_id)
-    services.task_run_execute(task_run_id=TaskRun.objects.get(task_id="greet").id, worker_id="w")
+    executor.execution_advance(execution_id=execution_id)
+    worker.task_run_execute(task_run_id=TaskRun.objects.get(task_id="greet").id, worker_id="w")
     return execution_id
 
 
 def test_a_paused_execution_starts_nothing_new_until_resumed(api, running):
     response = api.post(f"/api/v1/executions/{running}/pause")
     assert response.status_code == 204 and not response.content
-    services.execution_advance(execution_id=running)
+    executor.execution_advance(execution_id=running)
     assert Execution.objects.get(pk=running).state == "PAUSED"
     assert not TaskRun.objects.filter(task_id="answer").exists()
     assert api.post(f"/api/v1/executions/{running}/resume").status_code == 204

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from executions import services
+from executions import executor, recovery
 from executions.models import Execution, TaskRun
 from flowhub.celery import app as celery_app
 from tests.engine.flows import HELLO
@@ -88,10 +88,10 @@ def test_sweep_resends_only_work_left_unclaimed_for_30_seconds(api):
     api.post("/api/v1/flows", HELLO, content_type="application/x-yaml")
     stale = api.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").json()["id"]
     fresh = api.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").json()["id"]
-    services.execution_advance(execution_id=stale)
+    executor.execution_advance(execution_id=stale)
     long_ago = timezone.now() - timedelta(minutes=5)
     TaskRun.objects.filter(execution_id=stale).update(created_at=long_ago)
     Execution.objects.filter(pk=fresh).update(updated_at=long_ago)
-    assert services.executions_sweep() == {"task_runs": 1, "executions": 1}
+    assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1}
     Execution.objects.filter(pk=stale).update(updated_at=long_ago)
-    assert services.executions_sweep() == {"task_runs": 1, "executions": 1}  # stale has a CREATED run: not idle
+    assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1}  # stale has a CREATED run: not idle

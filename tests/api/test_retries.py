@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from executions import services
+from executions import executor, recovery, worker
 from executions.heartbeat import lease
 from executions.models import LogEntry, TaskRun
 from executions.transitions import task_run_transition
@@ -30,7 +30,7 @@ tasks:
 def start(api, failures: int, warning: bool = False) -> str:
     api.post("/api/v1/flows", FLAKY.format(failures=failures, warning=str(warning).lower()), content_type=YAML)
     execution_id = api.post("/api/v1/executions/acme/flaky", {}, format="multipart").json()["id"]
-    services.execution_advance(execution_id=execution_id)
+    executor.execution_advance(execution_id=execution_id)
     return execution_id
 
 
@@ -40,8 +40,8 @@ def attempt(execution_id: str) -> TaskRun:
     if run.state == "RETRYING":
         assert run.retry_at - timezone.now() > timedelta(seconds=25)
         TaskRun.objects.filter(pk=run.pk).update(retry_at=timezone.now())
-    services.task_run_execute(task_run_id=run.id, worker_id="w")
-    services.execution_advance(execution_id=execution_id)
+    worker.task_run_execute(task_run_id=run.id, worker_id="w")
+    executor.execution_advance(execution_id=execution_id)
     run.refresh_from_db()
     return run
 
@@ -76,21 +76,21 @@ def test_warning_on_retry_marks_a_success_that_needed_retries(api):
 def test_a_retry_not_yet_due_is_not_claimed_and_the_sweep_resends_a_late_one(api):
     execution_id = start(api, failures=5)
     run = attempt(execution_id)
-    services.task_run_execute(task_run_id=run.id, worker_id="early")
+    worker.task_run_execute(task_run_id=run.id, worker_id="early")
     run.refresh_from_db()
     assert (run.state, run.attempt) == ("RETRYING", 1)
     TaskRun.objects.filter(pk=run.pk).update(retry_at=timezone.now() - timedelta(seconds=10))
-    assert services.executions_sweep()["task_runs"] == 1
+    assert recovery.executions_sweep()["task_runs"] == 1
 
 
 def test_a_lost_worker_s_attempt_is_retried_as_the_policy_allows(api):
     execution_id = start(api, failures=5)
     run = TaskRun.objects.get(execution_id=execution_id)
-    services.task_run_execute(task_run_id=run.id, worker_id="w")  # attempt 1 fails: RETRYING
+    worker.task_run_execute(task_run_id=run.id, worker_id="w")  # attempt 1 fails: RETRYING
     TaskRun.objects.filter(pk=run.pk).update(retry_at=timezone.now())
     run.refresh_from_db()
     task_run_transition(run, State.RUNNING, attempt=2, worker_id="gone:1", started_at=timezone.now())
-    assert services.task_runs_reap(now=timezone.now() + lease() + timedelta(seconds=1)) == 1
+    assert recovery.task_runs_reap(now=timezone.now() + lease() + timedelta(seconds=1)) == 1
     run.refresh_from_db()
     assert run.state == "RETRYING"
     (lost,) = LogEntry.objects.filter(message__startswith="worker lost").values_list("message", flat=True)
