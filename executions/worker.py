@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -17,6 +20,7 @@ from django.utils import timezone
 from flowhub.engine.context import RunContext, variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.planner import task_outputs, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
@@ -57,14 +61,19 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     revealed = RevealedSecrets()
     run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
     ctx = RunContext({}, sink, revealed, services=TASK_SERVICES, task_run=run)
+    task = parsed_revision(execution.flow_revision).task(task_run.task_id)
+    timed_out = threading.Event()
     try:
         with Heartbeat(task_run.id, ctx.stop):
-            outputs, final = _run(task_run, execution, ctx), State.SUCCESS
+            outputs, final = _run(task_run, execution, ctx, timed_out), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
-        sink.emit("ERROR", revealed.mask(_failure_message(exc)))
+        if not timed_out.is_set():
+            sink.emit("ERROR", revealed.mask(_failure_message(exc)))
         outputs, final = {}, State.FAILED
-    task = parsed_revision(execution.flow_revision).task(task_run.task_id)
+    if timed_out.is_set():
+        sink.emit("ERROR", f"timed out: the attempt ran past its timeout of {task.timeout}")
+        outputs, final = {}, State.FAILED
     delay = retry_delay(task, task_run, ctx.render) if final == State.FAILED else None
     with transaction.atomic():
         sink.flush()
@@ -117,7 +126,29 @@ def _taskrun_variables(task_run: TaskRun, runs: dict[str, TaskRun]) -> dict[str,
     return variables_
 
 
-def _run(task_run: TaskRun, execution: Execution, ctx: RunContext) -> dict[str, Any]:
+@contextmanager
+def _deadline(task: TaskDefinition, ctx: RunContext, timed_out: threading.Event) -> Iterator[None]:
+    """Within the task's `timeout` (one attempt's): past it the task is asked to stop, as a kill would
+    ask, and the attempt counts as failed. A task that cannot stop early fails when it returns."""
+    if task.timeout is None:
+        yield
+        return
+    seconds = to_duration(str(ctx.render(task.timeout)).strip()).total_seconds()
+
+    def expire() -> None:
+        timed_out.set()
+        ctx.stop.set()
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _run(task_run: TaskRun, execution: Execution, ctx: RunContext, timed_out: threading.Event) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
     parsed = parsed_revision(execution.flow_revision)
     task = parsed.task(task_run.task_id)
@@ -132,7 +163,8 @@ def _run(task_run: TaskRun, execution: Execution, ctx: RunContext) -> dict[str, 
     )
     if (parent := runs.get(task_run.parent_id or "")) is not None:
         ctx.variables["parent"] = {"taskrun": {"value": parent.value}, "outputs": parent.outputs}
-    outputs = ctx.revealed.mask(task.run(ctx))
+    with _deadline(task, ctx, timed_out):
+        outputs = ctx.revealed.mask(task.run(ctx))
     return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
 
 

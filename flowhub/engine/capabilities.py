@@ -15,7 +15,7 @@ from .registry import TaskDefinition
 from .yamlsource import Path
 
 FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
-TASK_PROPERTIES = ("timeout", "logLevel")
+TASK_PROPERTIES = ("logLevel",)
 
 
 def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:

@@ -95,3 +95,28 @@ def test_a_lost_worker_s_attempt_is_retried_as_the_policy_allows(api):
     assert run.state == "RETRYING"
     (lost,) = LogEntry.objects.filter(message__startswith="worker lost").values_list("message", flat=True)
     assert lost.endswith("; attempt 3 in 0:00:30")
+
+
+SLOW = """\
+id: slow
+namespace: acme
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT30S
+    timeout: PT0.5S
+"""
+
+
+def test_an_attempt_past_its_timeout_is_stopped_and_fails(api):
+    api.post("/api/v1/flows", SLOW, content_type=YAML)
+    execution_id = api.post("/api/v1/executions/acme/slow", {}, format="multipart").json()["id"]
+    executor.execution_advance(execution_id=execution_id)
+    run = TaskRun.objects.get(execution_id=execution_id)
+    began = timezone.now()
+    worker.task_run_execute(task_run_id=run.id, worker_id="w")
+    assert timezone.now() - began < timedelta(seconds=10)  # stopped, not slept through
+    run.refresh_from_db()
+    assert run.state == "FAILED"
+    (line,) = LogEntry.objects.filter(task_run=run).values_list("message", flat=True)
+    assert line == "timed out: the attempt ran past its timeout of PT0.5S"

@@ -339,13 +339,13 @@ def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
     flow = parse(
         "tasks:\n"
         "  - id: fan\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
-        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        timeout:\n"
-        "          PT1S\n"
+        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel:\n"
+        "          WARN\n"
         "  - id: plain\n    type: io.kestra.plugin.core.log.Log\n    message: m\n    runIf: 'true'\n"
         "errors:\n" + log("alert") + "concurrency:\n  limit: 1\n"
     )
     assert [(gap.path, gap.detail, gap.line - HEAD.count("\n")) for gap in flow.not_runnable] == [
-        ("tasks[0].tasks[0].timeout", "flowhub does not apply a task's 'timeout' yet", 9),
+        ("tasks[0].tasks[0].logLevel", "flowhub does not apply a task's 'logLevel' yet", 9),
         ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 19),
     ]
     calling = parse(
