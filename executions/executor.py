@@ -5,7 +5,7 @@ compare-and-set, so a redelivered message finds its work done."""
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.db import transaction
@@ -60,6 +60,8 @@ def execution_advance(*, execution_id: str) -> None:
 
 def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun]) -> None:
     now = timezone.now()
+    # What templates see of ended runs: they do not change while one plan is applied.
+    ended_outputs = cache(lambda: task_outputs(tuple(run.view() for run in runs.values())))
     if decision.start:
         execution_transition(execution, State.RUNNING, started_at=now)
     for new in decision.create:
@@ -75,7 +77,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             state_history=[history_entry(State.CREATED, now)],
         )
         runs[run.id] = run
-        verdict = True if task.runIf is None else _evaluated(execution, parsed, runs, task, runs_if)
+        verdict = True if task.runIf is None else _evaluated(execution, parsed, ended_outputs(), task, runs_if)
         if verdict is None:
             _fail(run, now)
         elif not verdict:
@@ -84,7 +86,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             transaction.on_commit(partial(enqueue_run_task, run.id))
     for run_id in decision.resolve:
         run = runs[run_id]
-        outputs = _evaluated(execution, parsed, runs, parsed.task(run.task_id), started_outputs)
+        outputs = _evaluated(execution, parsed, ended_outputs(), parsed.task(run.task_id), started_outputs)
         if outputs is None:
             _fail(run, now)
         else:
@@ -92,7 +94,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
     for run_id, state in decision.end:
         task_run_transition(runs[run_id], state, ended_at=now)
     if decision.finish is not None:
-        _finish(execution, parsed, decision.finish, task_outputs(tuple(run.view() for run in runs.values())))
+        _finish(execution, parsed, decision.finish, ended_outputs())
 
 
 def _fail(run: TaskRun, now: Any) -> None:
@@ -102,14 +104,14 @@ def _fail(run: TaskRun, now: Any) -> None:
 
 
 def _evaluated(
-    execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun], task: TaskDefinition, evaluate: Any
+    execution: Execution, parsed: ParsedFlow, outputs: dict[str, Any], task: TaskDefinition, evaluate: Any
 ) -> Any:
     """`evaluate(task, render)` with the execution's context; None, with the reason logged, if rendering fails."""
     revealed = RevealedSecrets()
     context = variables(
         parsed,
         execution_info(execution),
-        task_outputs(tuple(run.view() for run in runs.values())),
+        outputs,
         task={"id": task.id, "type": task.type},
         functions=namespace_functions(STORE, parsed.namespace, revealed),
     )

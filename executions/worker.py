@@ -21,6 +21,7 @@ from flowhub.engine.context import RunContext, variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.inputs.temporal import to_duration
+from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import task_outputs, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
@@ -61,11 +62,12 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     revealed = RevealedSecrets()
     run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
     ctx = RunContext({}, sink, revealed, services=TASK_SERVICES, task_run=run)
-    task = parsed_revision(execution.flow_revision).task(task_run.task_id)
+    parsed = parsed_revision(execution.flow_revision)
+    task = parsed.task(task_run.task_id)
     timed_out = threading.Event()
     try:
         with Heartbeat(task_run.id, ctx.stop):
-            outputs, final = _run(task_run, execution, ctx, timed_out), State.SUCCESS
+            outputs, final = _run(task_run, execution, parsed, task, ctx, timed_out), State.SUCCESS
     except Exception as exc:  # a failing task is a state, not a crash of the worker
         logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
         if not timed_out.is_set():
@@ -148,10 +150,15 @@ def _deadline(task: TaskDefinition, ctx: RunContext, timed_out: threading.Event)
         timer.cancel()
 
 
-def _run(task_run: TaskRun, execution: Execution, ctx: RunContext, timed_out: threading.Event) -> dict[str, Any]:
+def _run(
+    task_run: TaskRun,
+    execution: Execution,
+    parsed: ParsedFlow,
+    task: TaskDefinition,
+    ctx: RunContext,
+    timed_out: threading.Event,
+) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
-    parsed = parsed_revision(execution.flow_revision)
-    task = parsed.task(task_run.task_id)
     runs = {run.id: run for run in TaskRun.objects.filter(execution=execution)}
     ctx.variables = variables(
         parsed,

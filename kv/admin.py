@@ -14,14 +14,14 @@ from django.utils import timezone
 
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.kv import KVType, coerce, key_problem
-from flowhub.engine.namespaces import validate_namespace
+from namespaces.forms import NamespaceField
 
 from .models import KVEntry
 from .services import kv_set
 
 
 class KVEntryForm(forms.ModelForm):
-    namespace_name = forms.CharField(label="Namespace", max_length=150)
+    namespace_name = NamespaceField()
     text = forms.CharField(
         label="Value",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -44,12 +44,6 @@ class KVEntryForm(forms.ModelForm):
             self.fields["namespace_name"].disabled = True
             self.fields["key"].disabled = True
             self.fields["text"].initial = json.dumps(entry.value) if entry.type == KVType.JSON else str(entry.value)
-
-    def clean_namespace_name(self) -> str:
-        namespace: str = self.cleaned_data["namespace_name"]
-        if problem := validate_namespace(namespace):
-            raise forms.ValidationError(problem)
-        return namespace
 
     def clean_key(self) -> str:
         key: str = self.cleaned_data["key"]

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import KV_VALUE_PARSERS
-from flowhub.api.serializers import CompactSerializer
+from flowhub.api.serializers import CompactSerializer, OptionalTextField
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.kv import KVType, infer
@@ -41,18 +41,12 @@ class KVEntrySerializer(CompactSerializer):
 
     namespace = serializers.CharField(source="namespace_id")
     key = serializers.CharField()
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = OptionalTextField()
     creationDate = serializers.DateTimeField(source="created_at")
     updateDate = serializers.DateTimeField(source="updated_at")
     expirationDate = serializers.DateTimeField(source="expires_at", required=False)
     revision = serializers.IntegerField()
     size = serializers.IntegerField(help_text="flowhub: bytes of the value as JSON")
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not data.get("description"):
-            data.pop("description", None)
-        return data
 
 
 class KVValueSerializer(serializers.Serializer):

@@ -15,10 +15,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from flowhub.engine.errors import EngineError, InvalidFlowError
-from flowhub.engine.namespaces import validate_namespace
 
 from . import file_admin, services  # noqa: F401 (file_admin registers the namespace file browser)
 from .flows import parse_source
+from .forms import NamespaceField
 from .models import Flow, FlowRevision, Namespace, Secret
 from .secrets import name_problem, secret_set
 
@@ -193,7 +193,7 @@ class SecretForm(forms.ModelForm):
         strip=False,
         help_text="Stored encrypted; it is never shown again. Leave empty to keep the current value.",
     )
-    namespace_name = forms.CharField(label="Namespace", max_length=150)
+    namespace_name = NamespaceField()
 
     class Meta:
         model = Secret
@@ -207,12 +207,6 @@ class SecretForm(forms.ModelForm):
             self.fields["name"].disabled = True
         else:
             self.fields["value"].required = True
-
-    def clean_namespace_name(self) -> str:
-        namespace: str = self.cleaned_data["namespace_name"]
-        if problem := validate_namespace(namespace):
-            raise forms.ValidationError(problem)
-        return namespace
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]

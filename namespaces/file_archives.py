@@ -29,12 +29,13 @@ from flowhub.exceptions import Invalid, TooLarge
 
 from . import services
 from .file_blobs import blob_chunks, blob_save, blobs_delete
-from .file_paths import FLOWS_DIRECTORY, ancestors, file_path, namespace_checked
+from .file_paths import FLOWS_DIRECTORY, ancestors, file_path
 from .file_selectors import namespace_files
 from .file_services import directories_ensure, file_revision_add, recorded
 from .flows import parse_source
 from .models import Flow, NamespaceFile
 from .selectors import flow_list
+from .services import namespace_checked
 
 MAX_ENTRIES = 10_000
 FIELD = "fileContent"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import unicodedata
 
 from flowhub.engine.errors import ErrorDetail
-from flowhub.engine.namespaces import validate_namespace
 from flowhub.exceptions import Invalid
 
 ROOT = "/"
@@ -61,12 +60,6 @@ def file_path(raw: str, *, field: str = "path") -> str:
     if len(path.encode("utf-8")) > MAX_PATH_BYTES:  # the leading `/` added may tip it over
         raise Invalid(f"invalid {field}", [ErrorDetail(field, f"is longer than {MAX_PATH_BYTES} bytes")])
     return path
-
-
-def namespace_checked(namespace: str) -> str:
-    if problem := validate_namespace(namespace):
-        raise Invalid(f"invalid namespace '{namespace[:160]}'", [ErrorDetail("namespace", problem)])
-    return namespace
 
 
 def parent_of(path: str) -> str:

@@ -35,8 +35,9 @@ from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid, NotFound
 
 from .file_blobs import CHUNK_BYTES, blob_open
-from .file_paths import ROOT, file_path, name_of, namespace_checked
+from .file_paths import ROOT, file_path, name_of
 from .models import Namespace, NamespaceFile, NamespaceFileRevision
+from .services import namespace_checked
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from .file_blobs import blob_open, blob_save, blobs_delete
-from .file_paths import MAX_PATH_BYTES, ROOT, ancestors, file_path, namespace_checked, parent_of
+from .file_paths import MAX_PATH_BYTES, ROOT, ancestors, file_path, parent_of
 from .file_selectors import namespace_file_revision_get, namespace_files
 from .models import NamespaceFile, NamespaceFileRevision
-from .services import namespace_ensure
+from .services import namespace_checked, namespace_ensure
 
 T = TypeVar("T")
 

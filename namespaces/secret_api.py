@@ -10,10 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flowhub.api.serializers import CompactSerializer
+from flowhub.api.serializers import CompactSerializer, OptionalTextField
 
 from . import secrets
-from .models import Secret
 
 TAGS = ["Secrets"]
 
@@ -23,16 +22,10 @@ class SecretSerializer(CompactSerializer):
 
     namespace = serializers.CharField(source="namespace_id")
     key = serializers.CharField(source="name")
-    description = serializers.CharField(required=False)
+    description = OptionalTextField()
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)
-
-    def to_representation(self, instance: Secret) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not data.get("description"):
-            data.pop("description", None)
-        return data
 
 
 class SecretValueSerializer(serializers.Serializer):

@@ -14,10 +14,16 @@ from .flows import parse_source, parsed_revision
 from .models import Flow, FlowRevision, Namespace
 
 
+def namespace_checked(namespace: str) -> str:
+    """`namespace`, if it is a valid name; Invalid naming `namespace` otherwise."""
+    if problem := validate_namespace(namespace):
+        raise Invalid(f"invalid namespace '{namespace[:160]}'", [ErrorDetail("namespace", problem)])
+    return namespace
+
+
 def namespace_ensure(*, namespace: str) -> Namespace:
     """Create `namespace` and each of its parents that does not exist yet; Invalid for a bad name."""
-    if problem := validate_namespace(namespace):
-        raise Invalid(f"invalid namespace '{namespace}'", [ErrorDetail("namespace", problem)])
+    namespace_checked(namespace)
     parts = namespace.split(".")
     for depth in range(1, len(parts)):
         Namespace.objects.get_or_create(id=".".join(parts[:depth]))

@@ -15,6 +15,16 @@ class CompactSerializer(serializers.Serializer):
         return {key: value for key, value in data.items() if value is not None}
 
 
+class OptionalTextField(serializers.CharField):
+    """Text that is left out when empty, as Kestra leaves out a blank description."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(required=False, allow_blank=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return super().to_representation(value) or None
+
+
 class LabelSerializer(serializers.Serializer):
     """Kestra's label: `{"key": ..., "value": ...}`."""
 
