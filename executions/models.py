@@ -51,6 +51,19 @@ class Execution(StatefulModel):
     labels = models.JSONField(default=list, blank=True, help_text="Kestra's [{key, value}] list")
     updated_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
+    original_id = models.CharField(
+        max_length=22, blank=True, help_text="The first execution of a replay chain; empty means this one."
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="child_executions",
+        help_text="The execution that started this one: a Subflow's parent, or the execution replayed.",
+    )  # fmt: skip
+    parent_task_run = models.ForeignKey(
+        "TaskRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="subflow_executions",
+        help_text="The Subflow task run waiting for this execution.",
+    )  # fmt: skip
+    trigger = models.JSONField(null=True, blank=True, help_text="Kestra's {id, type, variables} of what started it.")
+    attempt_number = models.PositiveIntegerField(default=1, help_text="1, then one more per restart or replay.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,6 +98,7 @@ class TaskRun(StatefulModel):
     worker_id = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     retry_at = models.DateTimeField(null=True, blank=True, help_text="When a RETRYING run's next attempt may start.")
+    resume_at = models.DateTimeField(null=True, blank=True, help_text="When a PAUSED run resumes by itself.")
     started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -54,16 +54,23 @@ class ExecutionSerializer(CompactSerializer):
     inputs = serializers.DictField()
     outputs = serializers.DictField()
     labels = LabelSerializer(many=True)
-    originalId = serializers.CharField(source="id")
+    originalId = serializers.SerializerMethodField()
+    parentId = serializers.CharField(source="parent_id", required=False, help_text="A Subflow's parent execution.")
+    trigger = serializers.DictField(required=False, help_text="What started it: `{id, type, variables}`.")
     metadata = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
 
     def get_tenantId(self, execution: Execution) -> str:
         return "main"
 
+    def get_originalId(self, execution: Execution) -> str:
+        return execution.original_id or execution.id
+
     @extend_schema_field(MetadataSerializer)
     def get_metadata(self, execution: Execution) -> dict[str, Any]:
-        return MetadataSerializer({"attemptNumber": 1, "originalCreatedDate": execution.created_at}).data
+        return MetadataSerializer(
+            {"attemptNumber": execution.attempt_number, "originalCreatedDate": execution.created_at}
+        ).data
 
     def get_deleted(self, execution: Execution) -> bool:
         return False

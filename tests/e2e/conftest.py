@@ -1,11 +1,22 @@
-"""Fixtures that start flowhub as processes."""
+"""Fixtures that start flowhub as processes: `embedded` (manage.py serve) and `stack` (the distributed set)."""
 
+import os
+import shutil
 import signal
+import subprocess
 import sys
+import time
+import uuid
+from urllib.parse import urlsplit
 
+import psycopg2
 import pytest
+import redis
 
-from .processes import base_env, free_port, start, stop, wait_until_healthy
+from tests import services
+
+from .processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from .quickstart import Api
 
 EMBEDDED_ADMIN = ("admin", "admin-pw")
 
@@ -28,3 +39,112 @@ def embedded(tmp_path):
         yield process, base_url, log
     finally:
         stop(process, signal.SIGTERM)
+
+
+def require(*names: str) -> None:
+    if down := services.missing(*names):
+        reason = f"needs {', '.join(names)}; not available: {', '.join(down)}"
+        if services.in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def process_number() -> int:
+    """This test process's own number, for its own broker database and PostgreSQL database.
+
+    `FLOWHUB_TEST_SLOT` shifts it, so that two test runs on one machine keep apart."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    return int(os.environ.get("FLOWHUB_TEST_SLOT", "0")) * 2 + worker
+
+
+@pytest.fixture(scope="module", params=["redis", "amqp"])
+def broker_url(request):
+    """An empty broker of this test process's own: a Redis database, or a RabbitMQ virtual host."""
+    if request.param == "redis":
+        require("PostgreSQL", "Redis")
+        url = f"{services.REDIS_URL}/{(10 + process_number()) % 16}"
+        redis.Redis.from_url(url).flushdb()
+        return url
+    require("PostgreSQL", "RabbitMQ")
+    vhost = f"flowhub-test-{process_number()}"
+    rabbitmqctl = shutil.which("rabbitmqctl") or "rabbitmqctl"
+    subprocess.run([rabbitmqctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+    for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]):
+        subprocess.run([rabbitmqctl, *command], capture_output=True, timeout=60, check=True)
+    return f"{services.RABBITMQ_URL}/{vhost}"
+
+
+@pytest.fixture(scope="module")
+def database_url(broker_url):
+    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
+    name = f"flowhub_e2e_{process_number()}"
+    server = urlsplit(services.POSTGRES_URL)
+    admin = psycopg2.connect(server._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield server._replace(path=f"/{name}").geturl()
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def stack(broker_url, database_url, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("distributed")
+    env = base_env(
+        directory / "data",
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=broker_url,
+        FLOWHUB_ADMIN_USER="operator",
+        FLOWHUB_ADMIN_PASSWORD="operator-pw",
+        FLOWHUB_TASK_LEASE_SECONDS="6",  # a lost worker is noticed within 6 s and a reaper round (10 s)
+    )
+    manage("migrate", "--noinput", env=env)
+    manage("ensure_admin", env=env)
+    port = free_port()
+    web_log, worker_log = directory / "web.log", directory / "worker.log"
+    web = start(
+        [sys.executable, "-m", "uvicorn", "flowhub.asgi:application", "--port", str(port), "--workers", "2"],
+        env,
+        web_log,
+    )
+    worker = start(
+        [
+            sys.executable, "-m", "celery", "-A", "flowhub", "worker", "--queues", "executor,worker",
+            "--concurrency", "2", "--hostname", f"e2e-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO",
+        ],
+        env,
+        worker_log,
+    )  # fmt: skip
+    # The scheduler too: its reaper is what notices a worker that died.
+    beat = start(
+        [sys.executable, "-m", "celery", "-A", "flowhub", "beat", "--schedule", str(directory / "beat-schedule")],
+        env,
+        directory / "beat.log",
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, web, web_log)
+        yield Api(base_url, "operator", "operator-pw"), worker_log
+    finally:
+        stop(web)
+        stop(worker)
+        stop(beat)
+
+
+def running_task(database_url: str, execution_id: str) -> str:
+    """The worker id (`host:pid`) running a task of the execution, once one runs."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT worker_id FROM executions_taskrun WHERE execution_id = %s AND state = 'RUNNING'",
+                [execution_id],
+            )
+            if row := cursor.fetchone():
+                return str(row[0])
+            connection.commit()
+            time.sleep(0.1)
+    raise AssertionError("the task never started")
