@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import partial
 
 from django.db import transaction
@@ -12,12 +13,16 @@ from flowhub.exceptions import Conflict, NotFound
 
 from .dispatch import enqueue_advance
 from .models import Execution
+from .subflows import subflow_child_ended, subflow_children
 from .transitions import execution_transition, task_run_transition
 
 
-def execution_kill(*, execution_id: str) -> Execution:
+def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
     """Kill an execution: tasks not started never start, flowable tasks end KILLED, and a worker's running
-    task ends KILLED when the worker stops (KILLING until then). Conflict when it has already ended."""
+    task ends KILLED when the worker stops (KILLING until then). Conflict when it has already ended.
+
+    With `cascade`, the executions its Subflow runs started are killed too, each in its own transaction
+    once this one committed: a parent's lock is never held while a child's is awaited."""
     with transaction.atomic():
         execution = _locked(execution_id)
         if State(execution.state) in TERMINAL:
@@ -25,6 +30,7 @@ def execution_kill(*, execution_id: str) -> Execution:
         now = timezone.now()
         if State(execution.state) in (State.CREATED, State.QUEUED):
             execution_transition(execution, State.KILLED, ended_at=now)
+            subflow_child_ended(child=execution)
         elif execution.state != State.KILLING:
             execution_transition(execution, State.KILLING)
         for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):
@@ -33,6 +39,10 @@ def execution_kill(*, execution_id: str) -> Execution:
             elif run.state != State.KILLING:
                 task_run_transition(run, State.KILLED, ended_at=now)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+    if cascade:
+        for child_id in subflow_children(execution_id=execution_id):
+            with suppress(Conflict):  # it ended meanwhile
+                execution_kill(execution_id=child_id)
     return execution
 
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -100,18 +99,31 @@ class ExecutionDetailApi(APIView):
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
 
 
+class KillQuerySerializer(serializers.Serializer):
+    isOnKillCascade = serializers.BooleanField(
+        default=True, help_text="Kill the executions its Subflow tasks started too, and theirs (default true)"
+    )
+
+
+def _kill(request: Request, execution_id: str) -> None:
+    # A dict, not the QueryDict: DRF reads a boolean missing from form data as false, not its default.
+    query = KillQuerySerializer(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    actions.execution_kill(execution_id=execution_id, cascade=query.validated_data["isOnKillCascade"])
+
+
 class ExecutionKillApi(APIView):
     """Kestra 1.x: `DELETE /executions/{id}/kill` answers 202 with no body."""
 
     @extend_schema(
         operation_id="killExecution",
         summary="Kill an execution: tasks not started never start; a running task stops with its worker",
-        parameters=[OpenApiParameter("isOnKillCascade", bool, description="Accepted; flowhub has no subflows yet")],
+        parameters=[KillQuerySerializer],
         responses={202: OpenApiResponse(description="Killing"), 404: None, 409: None},
         tags=["Executions"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
-        actions.execution_kill(execution_id=execution_id)
+        _kill(request, execution_id)
         return Response(status=202)
 
 
@@ -121,12 +133,12 @@ class ExecutionKillActionApi(APIView):
     @extend_schema(
         operation_id="killExecutionAction",
         summary="Kill an execution (Kestra 2.0 path): answers the execution, KILLING or KILLED",
-        parameters=[OpenApiParameter("isOnKillCascade", bool, description="Accepted; flowhub has no subflows yet")],
+        parameters=[KillQuerySerializer],
         responses=ExecutionSerializer,
         tags=["Executions"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
-        actions.execution_kill(execution_id=execution_id)
+        _kill(request, execution_id)
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
 
 

@@ -21,12 +21,14 @@ from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
+from flowhub.engine.tasks.flow import Subflow
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_run_task
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .store import STORE
+from .subflows import subflow_child_ended, subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
 
 MAX_STEPS_PER_ADVANCE = 1000
@@ -86,7 +88,10 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             transaction.on_commit(partial(enqueue_run_task, run.id))
     for run_id in decision.resolve:
         run = runs[run_id]
-        outputs = _evaluated(execution, parsed, ended_outputs(), parsed.task(run.task_id), started_outputs)
+        task = parsed.task(run.task_id)
+        # A Subflow starts by creating its execution; the other flowables by evaluating what they run.
+        start = partial(subflow_start, execution, run) if isinstance(task, Subflow) else started_outputs
+        outputs = _evaluated(execution, parsed, ended_outputs(), task, start)
         if outputs is None:
             _fail(run, now)
         else:
@@ -140,6 +145,7 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
             state, outputs = State.FAILED, {}
         outputs = revealed.mask(outputs)
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
+    subflow_child_ended(child=execution)
 
 
 def execution_info(execution: Execution) -> ExecutionInfo:

@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from flowhub.engine.registry import TaskDefinition
-from flowhub.engine.states import State
+from flowhub.engine.states import TERMINAL, State
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_advance, enqueue_run_task
 from .heartbeat import lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .subflows import subflow_child_ended
 from .transitions import task_run_transition
 from .worker import retry_delay
 
@@ -50,7 +51,20 @@ def executions_sweep() -> dict[str, int]:
         enqueue_run_task(task_run_id)
     for execution_id in idle:
         enqueue_advance(execution_id)
-    return {"task_runs": len(unclaimed), "executions": len(idle)}
+    return {"task_runs": len(unclaimed), "executions": len(idle), "subflows": _subflows_recover()}
+
+
+def _subflows_recover() -> int:
+    """End the Subflow runs still waiting for a child that has ended; each run ends by compare-and-set.
+
+    The executor ends such a run in the transaction that ends its child; this catches a child that
+    ended on another path."""
+    orphaned = Execution.objects.filter(state__in=TERMINAL, parent_task_run__state=State.RUNNING)
+    recovered = 0
+    for child in orphaned[:SWEEP_BATCH]:
+        with transaction.atomic():
+            recovered += subflow_child_ended(child=child)
+    return recovered
 
 
 def task_runs_reap(*, now: Any = None) -> int:

@@ -22,7 +22,7 @@ from namespaces.selectors import flow_revision_get
 
 from .dispatch import enqueue_advance
 from .files import delete_execution_files, store_input_file
-from .models import Execution
+from .models import Execution, TaskRun
 from .transitions import history_entry
 
 USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
@@ -35,11 +35,14 @@ def execution_create(
     labels: list[tuple[str, str]],
     revision: int | None = None,
     files: Mapping[str, UploadedFile] | None = None,
+    parent_task_run: TaskRun | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> Execution:
     """Validate inputs against the flow and store a CREATED execution; the executor takes it from there.
 
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
-    again if the execution cannot be created, so a refused request leaves nothing behind.
+    again if the execution cannot be created, so a refused request leaves nothing behind. A
+    Subflow's execution names the `parent_task_run` that started it, and its `trigger`.
     """
     flow_revision = flow_revision_get(flow=flow, revision=revision)
     parsed = parsed_revision(flow_revision)
@@ -49,8 +52,13 @@ def execution_create(
         raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
     execution_id = new_id()
     stored = _store_file_inputs(parsed, execution_id, files or {})
+    lineage = {
+        "parent_id": parent_task_run.execution_id if parent_task_run else None,
+        "parent_task_run": parent_task_run,
+        "trigger": trigger,
+    }
     try:
-        execution = _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels)
+        execution = _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
     except BaseException:
         delete_execution_files(list(stored.values()))
         raise
@@ -81,6 +89,7 @@ def _create(
     execution_id: str,
     inputs: Mapping[str, Any],
     labels: list[tuple[str, str]],
+    lineage: dict[str, Any],
 ) -> Execution:
     resolved = engine_inputs.resolve(parsed.inputs, inputs)
     now = timezone.now()
@@ -94,6 +103,7 @@ def _create(
         inputs=resolved,
         labels=_execution_labels(parsed, labels, execution_id),
         updated_at=now,
+        **lineage,
     )
     with transaction.atomic():
         execution.save(force_insert=True)

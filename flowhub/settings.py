@@ -234,6 +234,8 @@ FLOWHUB_ADMIN_PASSWORD = env_str("FLOWHUB_ADMIN_PASSWORD", "")
 FLOWHUB_WORKER_CONCURRENCY = env_int("FLOWHUB_WORKER_CONCURRENCY", 2, minimum=1)
 # A running attempt heartbeats six times per lease; one silent for a whole lease counts as worker lost.
 FLOWHUB_TASK_LEASE_SECONDS = env_int("FLOWHUB_TASK_LEASE_SECONDS", 30, minimum=6)
+# How many Subflow executions deep a chain may go: a flow calling itself through another stops there.
+FLOWHUB_MAX_SUBFLOW_DEPTH = env_int("FLOWHUB_MAX_SUBFLOW_DEPTH", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

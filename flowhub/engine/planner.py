@@ -22,15 +22,15 @@ from typing import Any
 
 from . import templating
 from .errors import TemplateError
-from .flowable import FlowableTask
+from .flowable import ExecutorTask, FlowableTask
 from .inputs.values import as_text
 from .model import Flow
 from .registry import TaskDefinition
 from .states import TERMINAL, State
-from .tasks.flow import AllowFailure, EachParallel, EachSequential, ForEach, If, Parallel, Sequential, Switch
+from .tasks.flow import AllowFailure, EachParallel, EachSequential, ForEach, If, Parallel, Sequential, Subflow, Switch
 
 LOOPS = (ForEach, EachSequential, EachParallel)
-RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, *LOOPS)
+RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, *LOOPS, Subflow)
 """The executor tasks `plan()` resolves; capabilities.py refuses flows with any other."""
 
 
@@ -194,11 +194,15 @@ class _Planner:
 
     def advance(self, task: TaskDefinition, run: TaskRunView) -> None:
         """Move a flowable task's run on: start it, run its tasks, or end it once they have ended."""
-        if not isinstance(task, FlowableTask) or run.state not in (State.CREATED, State.RUNNING):
+        if not isinstance(task, ExecutorTask) or run.state not in (State.CREATED, State.RUNNING):
             return  # a runnable task: a worker has it
         if run.state == State.CREATED:
             self.resolve.append(run.id)
             return
+        if not isinstance(task, FlowableTask):
+            if isinstance(task, Subflow) and not task.wait:
+                self.end.append((run.id, State.SUCCESS))  # its execution started: that is all it does
+            return  # a waiting Subflow: the end of its execution ends it (executions/subflows.py)
         scope = _Scope(run.id, run.value)  # what it holds runs for its loop value, if any
         if isinstance(task, LOOPS):
             outcome = self.guarded(lambda: self.loop(task, run), task.errors, task.finally_, scope)

@@ -348,11 +348,11 @@ def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
         ("tasks[0].tasks[0].logLevel", "flowhub does not apply a task's 'logLevel' yet", 9),
         ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 19),
     ]
-    calling = parse(
-        "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
-    )
-    assert [(gap.path, gap.detail) for gap in calling.not_runnable] == [
-        ("tasks[0].type", "flowhub does not run io.kestra.plugin.core.flow.Subflow tasks yet")
+    calling = "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
+    assert parse(calling).not_runnable == ()
+    delayed = parse(calling + "    scheduleDate: '2030-01-01T00:00:00Z'\n")
+    assert [(gap.path, gap.detail) for gap in delayed.not_runnable] == [
+        ("tasks[0].scheduleDate", "flowhub does not delay a Subflow's execution ('scheduleDate') yet")
     ]
 
 

@@ -234,6 +234,13 @@ class Subflow(ExecutorTask):
     inheritLabels: bool = False
     scheduleDate: str | None = None
 
+    @field_validator("labels")
+    @classmethod
+    def _labels_are_pairs(cls, labels: dict[str, Any] | list[dict[str, Any]] | None) -> Any:
+        if isinstance(labels, list) and not all(set(label) == {"key", "value"} for label in labels):
+            raise ValueError("must be a mapping, or a list of {key, value}")
+        return labels
+
     def flow_problems(self, namespace: str, flow_id: str) -> Iterator[str]:
         if (self.namespace, self.flowId) == (namespace, flow_id):
             yield f"Recursive call to flow [{namespace}.{flow_id}]"
