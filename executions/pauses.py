@@ -1,6 +1,6 @@
 """Pause task runs in the database: PAUSED with their execution as the executor starts them, then ended when
 a person resumes them with their `onResume` inputs (actions.py), or by the sweep once their wait is over
-(recovery.py). Every function here runs under the execution's row lock, except the reads.
+(recovery.py). The state changes here are made under the execution's row lock, which callers hold.
 """
 
 from __future__ import annotations
