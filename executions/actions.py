@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from functools import partial
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from flowhub.engine.inputs import InputSpec
+from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, NotFound
+from namespaces.flows import parsed_revision
 
+from . import pauses
 from .dispatch import enqueue_advance
-from .models import Execution
+from .models import Execution, TaskRun
+from .services import file_inputs_stored
 from .subflows import subflow_child_ended, subflow_children
 from .transitions import execution_transition, task_run_transition
 
@@ -33,17 +41,23 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
             subflow_child_ended(child=execution)
         elif execution.state != State.KILLING:
             execution_transition(execution, State.KILLING)
-        for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):
-            if run.on_worker and run.state == State.RUNNING:
-                task_run_transition(run, State.KILLING)
-            elif run.state != State.KILLING:
-                task_run_transition(run, State.KILLED, ended_at=now)
+        task_runs_stop(execution, now)
         transaction.on_commit(partial(enqueue_advance, execution.id))
     if cascade:
         for child_id in subflow_children(execution_id=execution_id):
             with suppress(Conflict):  # it ended meanwhile
                 execution_kill(execution_id=child_id)
     return execution
+
+
+def task_runs_stop(execution: Execution, now: Any) -> None:
+    """End its unfinished task runs: a running attempt is asked to stop (KILLING; KILLED once its worker has
+    stopped), the others end KILLED at once. Under the execution's row lock."""
+    for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):
+        if run.on_worker and run.state == State.RUNNING:
+            task_run_transition(run, State.KILLING)
+        elif run.state != State.KILLING:
+            task_run_transition(run, State.KILLED, ended_at=now)
 
 
 def execution_pause(*, execution_id: str) -> Execution:
@@ -56,15 +70,63 @@ def execution_pause(*, execution_id: str) -> Execution:
     return execution
 
 
-def execution_resume(*, execution_id: str) -> Execution:
-    """Resume a paused execution where it stopped."""
-    with transaction.atomic():
+def execution_resume(
+    *, execution_id: str, inputs: Mapping[str, Any] | None = None, files: Mapping[str, UploadedFile] | None = None
+) -> Execution:
+    """Resume a paused execution where it stopped.
+
+    Paused by Pause tasks, their PAUSED runs all end as resumed, with the `onResume` inputs given: validated
+    as flow inputs are, FILE uploads stored; Invalid, and nothing changes, when one does not fit. Paused by
+    a person, it takes no inputs.
+    """
+    with _onresume_inputs(execution_id, inputs, files, keep=True) as (parsed, _, values), transaction.atomic():
         execution = _locked(execution_id)
-        if execution.state != State.PAUSED:
-            raise Conflict(f"only a paused execution can be resumed; '{execution_id}' is {execution.state}")
+        _check_paused(execution)
+        paused = pauses.paused_task_runs(execution)
+        if {run.id for run in paused} != set(values):  # a pause ended or began since they were validated
+            raise Conflict(f"execution '{execution_id}' changed while it was being resumed; try again")
+        pauses.task_runs_resume(parsed, paused, values, timezone.now())
         execution_transition(execution, State.RUNNING)
         transaction.on_commit(partial(enqueue_advance, execution.id))
     return execution
+
+
+def execution_resume_validate(
+    *, execution_id: str, inputs: Mapping[str, Any] | None = None, files: Mapping[str, UploadedFile] | None = None
+) -> list[tuple[InputSpec, Any]]:
+    """What `execution_resume` would take, changing nothing: each `onResume` input with the value it would get.
+
+    Invalid as `execution_resume` would be. FILE uploads are stored for the check, then removed.
+    """
+    with _onresume_inputs(execution_id, inputs, files, keep=False) as (parsed, paused, values):
+        return pauses.onresume_given(parsed, paused, values)
+
+
+@contextmanager
+def _onresume_inputs(
+    execution_id: str, inputs: Mapping[str, Any] | None, files: Mapping[str, UploadedFile] | None, keep: bool
+) -> Iterator[tuple[ParsedFlow, list[TaskRun], dict[str, dict[str, Any]]]]:
+    """A paused execution's PAUSED task runs and their `onResume` inputs by run id, FILE uploads stored for
+    the block (and after it, if `keep`). Looked at without a lock: no slow storage I/O while holding one."""
+    execution = _paused(execution_id)
+    parsed = parsed_revision(execution.flow_revision)
+    paused = pauses.paused_task_runs(execution)
+    specs = pauses.onresume_specs(parsed, paused)
+    with file_inputs_stored(parsed, specs, execution_id, files or {}, keep=keep) as stored:
+        yield parsed, paused, pauses.onresume_values(parsed, paused, {**(inputs or {}), **stored})
+
+
+def _paused(execution_id: str) -> Execution:
+    execution = Execution.objects.select_related("flow_revision").filter(pk=execution_id).first()
+    if execution is None:
+        raise NotFound(f"no execution '{execution_id}'")
+    _check_paused(execution)
+    return execution
+
+
+def _check_paused(execution: Execution) -> None:
+    if execution.state != State.PAUSED:
+        raise Conflict(f"only a paused execution can be resumed; '{execution.id}' is {execution.state}")
 
 
 def _locked(execution_id: str) -> Execution:

@@ -40,6 +40,15 @@ class LabelParameterField(serializers.CharField):
         return key, value
 
 
+FORM_REQUEST = {"multipart/form-data": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT}
+"""Inputs as a form: each field an input, each file part a FILE input."""
+
+
+def form_inputs(request: Request) -> dict[str, Any]:
+    """The form's fields that are not files, by input id."""
+    return {name: request.data.get(name) for name in request.data if name not in request.FILES}
+
+
 def uploads_by_input(files: MultiValueDict[str, UploadedFile]) -> dict[str, UploadedFile]:
     """Uploaded files by input id, in both of Kestra's conventions: a part named after the input,
     or (Kestra 0.x, the `kestra` PyPI client) parts named `files` whose filename is the input id."""
@@ -65,7 +74,7 @@ class ExecutionCreateApi(APIView):
         operation_id="createExecution",
         summary="Start an execution of a flow; inputs are the form's fields",
         parameters=[FilterSerializer],
-        request={"multipart/form-data": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        request=FORM_REQUEST,
         responses=ExecutionCreatedSerializer,
         tags=["Executions"],
     )
@@ -77,7 +86,7 @@ class ExecutionCreateApi(APIView):
         flow = flow_get(namespace=namespace, flow_id=flow_id)
         execution = services.execution_create(
             flow=flow,
-            inputs={name: request.data.get(name) for name in request.data if name not in request.FILES},
+            inputs=form_inputs(request),
             files=uploads_by_input(request.FILES),
             labels=query.validated_data["labels"],
             revision=query.validated_data.get("revision"),
@@ -142,25 +151,40 @@ class ExecutionKillActionApi(APIView):
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
 
 
-def _action_views(name: str, summary: str, act: Callable[..., Execution]) -> tuple[type[APIView], type[APIView]]:
-    """`POST /executions/{id}/<name>` (Kestra 1.x: 204, no body) and `…/actions/<name>` (2.0: the execution)."""
+def _action_views(
+    name: str, summary: str, act: Callable[..., Execution], takes_inputs: bool = False
+) -> tuple[type[APIView], type[APIView]]:
+    """`POST /executions/{id}/<name>` (Kestra 1.x: 204, no body) and `…/actions/<name>` (2.0: the execution).
+
+    An action that `takes_inputs` reads them from a form, as creating an execution does."""
+    request_body = FORM_REQUEST if takes_inputs else None
+
+    def perform(request: Request, execution_id: str) -> None:
+        if takes_inputs:
+            act(execution_id=execution_id, inputs=form_inputs(request), files=uploads_by_input(request.FILES))
+        else:
+            act(execution_id=execution_id)
 
     class LegacyActionApi(APIView):
+        parser_classes = [MultiPartParser, FormParser]
+
         @extend_schema(
-            operation_id=f"{name}Execution", summary=summary, request=None,
+            operation_id=f"{name}Execution", summary=summary, request=request_body,
             responses={204: OpenApiResponse(description="Done"), 404: None, 409: None}, tags=["Executions"],
         )  # fmt: skip
         def post(self, request: Request, execution_id: str, **_: Any) -> Response:
-            act(execution_id=execution_id)
+            perform(request, execution_id)
             return Response(status=204)
 
     class ActionApi(APIView):
+        parser_classes = [MultiPartParser, FormParser]
+
         @extend_schema(
             operation_id=f"{name}ExecutionAction", summary=f"{summary} (Kestra 2.0 path): answers the execution",
-            request=None, responses=ExecutionSerializer, tags=["Executions"],
+            request=request_body, responses=ExecutionSerializer, tags=["Executions"],
         )  # fmt: skip
         def post(self, request: Request, execution_id: str, **_: Any) -> Response:
-            act(execution_id=execution_id)
+            perform(request, execution_id)
             return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
 
     return LegacyActionApi, ActionApi
@@ -170,8 +194,53 @@ ExecutionPauseApi, ExecutionPauseActionApi = _action_views(
     "pause", "Pause a running execution at the next task boundary (409 unless RUNNING)", actions.execution_pause
 )
 ExecutionResumeApi, ExecutionResumeActionApi = _action_views(
-    "resume", "Resume a paused execution (409 unless PAUSED)", actions.execution_resume
+    "resume",
+    "Resume a paused execution (409 unless PAUSED); its Pause tasks' `onResume` inputs are the form's fields",
+    actions.execution_resume,
+    takes_inputs=True,
 )
+
+
+class ExecutionResumeValidateApi(APIView):
+    """Kestra's `POST /executions/{id}/resume/validate`: what a resume with this form would take."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="validateResumeExecutionInputs",
+        summary="Check the `onResume` inputs of a paused execution's Pause tasks, changing nothing (422 if invalid)",
+        request=FORM_REQUEST,
+        responses=inline_serializer(
+            "ResumeInputsValidation",
+            {
+                "id": serializers.CharField(help_text="The flow's id."),
+                "namespace": serializers.CharField(),
+                "inputs": serializers.ListField(
+                    child=inline_serializer(
+                        "ResumeInputValue",
+                        {
+                            "input": serializers.DictField(help_text="The input's declaration."),
+                            "value": serializers.JSONField(required=False),
+                            "errors": serializers.ListField(child=serializers.DictField()),
+                        },
+                    )
+                ),
+                "checks": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+        tags=["Executions"],
+    )
+    def post(self, request: Request, execution_id: str, **_: Any) -> Response:
+        given = actions.execution_resume_validate(
+            execution_id=execution_id, inputs=form_inputs(request), files=uploads_by_input(request.FILES)
+        )
+        execution = selectors.execution_get(execution_id=execution_id)
+        inputs = [
+            {"input": spec.model_dump(mode="json", exclude_none=True), "errors": []}
+            | ({} if value is None else {"value": value})
+            for spec, value in given
+        ]
+        return Response({"id": execution.flow_id, "namespace": execution.namespace, "inputs": inputs, "checks": []})
 
 
 class ExecutionKillByIdsApi(APIView):

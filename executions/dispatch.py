@@ -1,4 +1,4 @@
-"""Sending the two kinds of Celery message. By name, so services need not import the task modules."""
+"""Sending Celery messages by name (advance, run_task, a short pause's end), so services need not import tasks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flowhub.celery import app
 
 ADVANCE = "executions.advance"
 RUN_TASK = "executions.run_task"
+PAUSE_END = "executions.pause_end"
 
 
 def enqueue_advance(execution_id: str) -> None:
@@ -15,7 +16,7 @@ def enqueue_advance(execution_id: str) -> None:
 
 
 MAX_COUNTDOWN = timedelta(minutes=1)
-"""Longer retry delays wait for the sweep rather than sit in a worker as a delayed message."""
+"""Longer delays wait for the sweep rather than sit in a worker as a delayed message."""
 
 
 def enqueue_run_task(task_run_id: str, delay: timedelta | None = None) -> None:
@@ -23,3 +24,9 @@ def enqueue_run_task(task_run_id: str, delay: timedelta | None = None) -> None:
         app.send_task(RUN_TASK, args=[task_run_id])
     elif delay <= MAX_COUNTDOWN:
         app.send_task(RUN_TASK, args=[task_run_id], countdown=delay.total_seconds())
+
+
+def enqueue_pause_end(task_run_id: str, wait: timedelta) -> None:
+    """End a short pause on time; a longer one ends with the sweep that finds it due."""
+    if wait <= MAX_COUNTDOWN:
+        app.send_task(PAUSE_END, args=[task_run_id], countdown=wait.total_seconds())

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from flowhub.engine import inputs as engine_inputs
-from flowhub.engine import templating
+from flowhub.engine import pauses, templating
 from flowhub.engine.context import ExecutionInfo, variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.flowable import ExecutorTask
@@ -21,12 +21,13 @@ from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
-from flowhub.engine.tasks.flow import Subflow
+from flowhub.engine.tasks.flow import Pause, Subflow
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_run_task
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .pauses import task_run_pause
 from .store import STORE
 from .subflows import subflow_child_ended, subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
@@ -89,6 +90,9 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
     for run_id in decision.resolve:
         run = runs[run_id]
         task = parsed.task(run.task_id)
+        if isinstance(task, Pause):
+            _pause(execution, parsed, ended_outputs(), run, task, now)
+            continue
         # A Subflow starts by creating its execution; the other flowables by evaluating what they run.
         start = partial(subflow_start, execution, run) if isinstance(task, Subflow) else started_outputs
         outputs = _evaluated(execution, parsed, ended_outputs(), task, start)
@@ -106,6 +110,17 @@ def _fail(run: TaskRun, now: Any) -> None:
     """End a run the executor could not start (its condition did not render): RUNNING, then FAILED."""
     task_run_transition(run, State.RUNNING, started_at=now)
     task_run_transition(run, State.FAILED, ended_at=now)
+
+
+def _pause(
+    execution: Execution, parsed: ParsedFlow, outputs: dict[str, Any], run: TaskRun, task: Pause, now: Any
+) -> None:
+    """Start a Pause task's run: PAUSED with its execution, until resumed or its wait is over."""
+    wait = _evaluated(execution, parsed, outputs, task, pauses.wait)
+    if wait is None:
+        _fail(run, now)
+    else:
+        task_run_pause(execution, run, wait, now)
 
 
 def _evaluated(

@@ -1,6 +1,7 @@
 """Recovery from what the broker and the workers may lose (DESIGN.md §5 rules 1 and 2).
 
-The sweep re-sends messages nobody acted on; the reaper ends attempts whose worker went silent."""
+The sweep re-sends messages nobody acted on and ends the pauses that are due; the reaper ends
+attempts whose worker went silent."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from flowhub.engine.pauses import elapsed_state
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from namespaces.flows import parsed_revision
 
+from .actions import task_runs_stop
 from .dispatch import enqueue_advance, enqueue_run_task
 from .heartbeat import lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .pauses import pause_task, paused_task_runs
 from .subflows import subflow_child_ended
-from .transitions import task_run_transition
+from .transitions import execution_transition, task_run_transition
 from .worker import retry_delay
 
 STALLED_AFTER = timedelta(seconds=30)
@@ -32,10 +36,11 @@ RETRY_GRACE = timedelta(seconds=5)
 SWEEP_BATCH = 500
 
 
-def executions_sweep() -> dict[str, int]:
-    """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them."""
-    cutoff = timezone.now() - STALLED_AFTER
-    now = timezone.now()
+def executions_sweep(*, now: Any = None) -> dict[str, int]:
+    """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them.
+    And end the pauses that are due: no message waits that long."""
+    now = now or timezone.now()
+    cutoff = now - STALLED_AFTER
     waiting = TaskRun.objects.filter(
         Q(state=State.CREATED, created_at__lt=cutoff) | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
         on_worker=True,
@@ -51,7 +56,40 @@ def executions_sweep() -> dict[str, int]:
         enqueue_run_task(task_run_id)
     for execution_id in idle:
         enqueue_advance(execution_id)
-    return {"task_runs": len(unclaimed), "executions": len(idle), "subflows": _subflows_recover()}
+    due = TaskRun.objects.filter(state=State.PAUSED, resume_at__lte=now).values_list("id", flat=True)
+    ended = sum(paused_task_run_end(task_run_id=task_run_id, now=now) for task_run_id in list(due[:SWEEP_BATCH]))
+    return {
+        "task_runs": len(unclaimed),
+        "executions": len(idle),
+        "pauses": ended,
+        "subflows": _subflows_recover(),
+    }
+
+
+def paused_task_run_end(*, task_run_id: str, now: Any = None) -> bool:
+    """End a Pause task's run whose wait is over, as its task says (engine.pauses.elapsed_state).
+
+    Its execution goes on once no other Pause holds it; CANCELLED ends the execution, its other
+    unfinished runs stopped as a kill stops them. False when the run is not due, or no longer PAUSED
+    (resumed, killed, or ended by a duplicate message).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        execution_id = TaskRun.objects.filter(pk=task_run_id).values_list("execution_id", flat=True).first()
+        locked = Execution.objects.select_for_update(of=("self",)).select_related("flow_revision")
+        execution = locked.filter(pk=execution_id).first()
+        run = TaskRun.objects.filter(pk=task_run_id, state=State.PAUSED, resume_at__lte=now).first()
+        if execution is None or run is None:
+            return False
+        target = elapsed_state(pause_task(parsed_revision(execution.flow_revision), run))
+        task_run_transition(run, target, **({"ended_at": now} if target in TERMINAL else {}))
+        if target == State.CANCELLED:
+            task_runs_stop(execution, now)
+            execution_transition(execution, State.CANCELLED, ended_at=now)
+        elif not paused_task_runs(execution):
+            execution_transition(execution, State.RUNNING)
+            transaction.on_commit(partial(enqueue_advance, execution.id))
+    return True
 
 
 def _subflows_recover() -> int:

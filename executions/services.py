@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -51,22 +52,29 @@ def execution_create(
     if parsed.not_runnable:
         raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
     execution_id = new_id()
-    stored = _store_file_inputs(parsed, execution_id, files or {})
     lineage = {
         "parent_id": parent_task_run.execution_id if parent_task_run else None,
         "parent_task_run": parent_task_run,
         "trigger": trigger,
     }
-    try:
-        execution = _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
-    except BaseException:
-        delete_execution_files(list(stored.values()))
-        raise
-    return execution
+    with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
+        return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
 
 
-def _store_file_inputs(parsed: ParsedFlow, execution_id: str, files: Mapping[str, UploadedFile]) -> dict[str, str]:
-    file_inputs = {spec.id for spec in parsed.inputs if spec.type == "FILE"}
+@contextmanager
+def file_inputs_stored(
+    parsed: ParsedFlow,
+    specs: tuple[engine_inputs.InputSpec, ...],
+    execution_id: str,
+    files: Mapping[str, UploadedFile],
+    keep: bool = True,
+) -> Iterator[dict[str, str]]:
+    """The uploads for the FILE inputs among `specs`, stored for the block: their URIs by input id.
+
+    They are removed again if the block raises, so a refused request leaves nothing behind, and once
+    it ends unless `keep`.
+    """
+    file_inputs = {spec.id for spec in specs if spec.type == "FILE"}
     empty = [
         ErrorDetail(f"inputs.{name}", "the uploaded file is empty")
         for name, upload in files.items()
@@ -74,13 +82,20 @@ def _store_file_inputs(parsed: ParsedFlow, execution_id: str, files: Mapping[str
     ]
     if empty:
         raise Invalid("invalid inputs", empty)
-    return {
+    stored = {
         name: store_input_file(
             namespace=parsed.namespace, flow_id=parsed.id, execution_id=execution_id, input_id=name, upload=upload
         )
         for name, upload in files.items()
         if name in file_inputs
     }
+    try:
+        yield stored
+    except BaseException:
+        delete_execution_files(list(stored.values()))
+        raise
+    if not keep:
+        delete_execution_files(list(stored.values()))
 
 
 def _create(

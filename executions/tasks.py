@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from . import executor, recovery, worker
-from .dispatch import ADVANCE, RUN_TASK
+from .dispatch import ADVANCE, PAUSE_END, RUN_TASK
 
 # Only infrastructure errors are retried by Celery; a failing user task is a state, not an exception.
 _INFRASTRUCTURE_RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
@@ -24,6 +24,11 @@ def advance(execution_id: str) -> None:
 def run_task(task_run_id: str) -> None:
     # Computed per call: prefork children have their own pids.
     worker.task_run_execute(task_run_id=task_run_id, worker_id=f"{socket.gethostname()}:{os.getpid()}")
+
+
+@shared_task(name=PAUSE_END, **_INFRASTRUCTURE_RETRY)
+def pause_end(task_run_id: str) -> None:
+    recovery.paused_task_run_end(task_run_id=task_run_id)
 
 
 @shared_task(name="executions.sweep")

@@ -13,6 +13,11 @@ urlpatterns = [
     path("executions/<str:execution_id>/actions/pause", api.ExecutionPauseActionApi.as_view(), name="pause-2"),
     path("executions/<str:execution_id>/resume", api.ExecutionResumeApi.as_view(), name="execution-resume"),
     path("executions/<str:execution_id>/actions/resume", api.ExecutionResumeActionApi.as_view(), name="resume-2"),
+    path(
+        "executions/<str:execution_id>/resume/validate",
+        api.ExecutionResumeValidateApi.as_view(),
+        name="execution-resume-validate",
+    ),
     path("executions/<str:namespace>/<str:flow_id>", api.ExecutionCreateApi.as_view(), name="execution-create"),
     path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),
     path("executions/<str:execution_id>", api.ExecutionDetailApi.as_view(), name="execution-detail"),

@@ -20,17 +20,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import templating
+from . import pauses, templating
 from .errors import TemplateError
 from .flowable import ExecutorTask, FlowableTask
 from .inputs.values import as_text
 from .model import Flow
 from .registry import TaskDefinition
 from .states import TERMINAL, State
-from .tasks.flow import AllowFailure, EachParallel, EachSequential, ForEach, If, Parallel, Sequential, Subflow, Switch
+from .tasks.flow import (
+    AllowFailure,
+    EachParallel,
+    EachSequential,
+    ForEach,
+    If,
+    Parallel,
+    Pause,
+    Sequential,
+    Subflow,
+    Switch,
+)
 
 LOOPS = (ForEach, EachSequential, EachParallel)
-RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, *LOOPS, Subflow)
+RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, Pause, *LOOPS, Subflow)
 """The executor tasks `plan()` resolves; capabilities.py refuses flows with any other."""
 
 
@@ -216,6 +227,8 @@ class _Planner:
         if outcome is not None:
             if isinstance(task, AllowFailure) and outcome in _FAILED:
                 outcome = State.WARNING
+            if isinstance(task, Pause):
+                outcome = pauses.ended_tasks(task, outcome)
             self.end.append((run.id, tolerated(task, outcome)))
 
 
@@ -234,8 +247,8 @@ def _children(task: FlowableTask, outputs: dict[str, Any]) -> tuple[tuple[TaskDe
     if isinstance(task, Switch):
         chosen = task.cases.get(str(outputs.get("value")), task.defaults)
         return (chosen or None), False, 0
-    if isinstance(task, Sequential | AllowFailure):
-        return task.tasks, False, 0
+    if isinstance(task, Sequential | AllowFailure | Pause):
+        return task.tasks, False, 0  # a Pause is RUNNING once resumed, if it has tasks
     raise TypeError(f"plan() does not resolve {task.TYPE}")  # capabilities.py refuses such flows
 
 

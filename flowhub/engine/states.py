@@ -34,7 +34,8 @@ EXECUTION_TRANSITIONS: dict[State, frozenset[State]] = {
     State.CREATED: frozenset({State.RUNNING, State.QUEUED, State.FAILED, State.CANCELLED, State.KILLED}),
     State.QUEUED: frozenset({State.RUNNING, State.CANCELLED, State.KILLED}),
     State.RUNNING: frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.PAUSED, State.KILLING}),
-    State.PAUSED: frozenset({State.RUNNING, State.KILLING}),
+    # CANCELLED: a Pause task's wait ended with `behavior: CANCEL`.
+    State.PAUSED: frozenset({State.RUNNING, State.KILLING, State.CANCELLED}),
     State.KILLING: frozenset({State.KILLED}),
     State.RESTARTED: frozenset({State.RUNNING, State.KILLING}),
     **{state: frozenset({State.RESTARTED}) for state in _FINISHED_EXECUTION},
@@ -46,7 +47,9 @@ TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
         {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.RETRYING, State.PAUSED}
     ),
     State.RETRYING: frozenset({State.RUNNING, State.KILLED}),
-    State.PAUSED: frozenset({State.RUNNING, State.KILLED}),
+    # A Pause task's run: RUNNING when resumed with `tasks` to run, else it ends as resumed or as its
+    # wait's `behavior` says (CANCELLED with the execution).
+    State.PAUSED: frozenset({State.RUNNING, State.SUCCESS, State.WARNING, State.FAILED, State.CANCELLED, State.KILLED}),
     State.KILLING: frozenset({State.KILLED}),
 }
 

@@ -6,6 +6,11 @@ from flowhub.engine.states import TERMINAL, State
 
 
 def run_to_end(execution_id: str, max_steps: int = 50) -> Execution:
+    return run_until(execution_id, TERMINAL, max_steps)
+
+
+def run_until(execution_id: str, states: frozenset[State], max_steps: int = 50) -> Execution:
+    """Step the executor and run every created task until the execution is in one of `states`."""
     for _ in range(max_steps):
         executor.execution_advance(execution_id=execution_id)
         for task_run_id in TaskRun.objects.filter(execution_id=execution_id, state=State.CREATED).values_list(
@@ -13,6 +18,6 @@ def run_to_end(execution_id: str, max_steps: int = 50) -> Execution:
         ):
             worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
         execution = Execution.objects.get(pk=execution_id)
-        if State(execution.state) in TERMINAL:
+        if State(execution.state) in states:
             return execution
-    raise AssertionError(f"execution {execution_id} did not finish in {max_steps} steps")
+    raise AssertionError(f"execution {execution_id} did not reach {sorted(states)} in {max_steps} steps")

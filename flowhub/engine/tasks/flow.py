@@ -205,8 +205,9 @@ class WorkingDirectory(FlowableTask):
     cache: Cache | None = None
 
 
-class Pause(ExecutorTask):
-    """Pause the execution until it is resumed, or for `pauseDuration` (older name: `delay`)."""
+class Pause(FlowableTask):
+    """Pause the execution until it is resumed, or for `pauseDuration` (older name: `delay`), then apply
+    `behavior`. Resumed, it runs its deprecated `tasks` one after the other, if any."""
 
     TYPE = "io.kestra.plugin.core.flow.Pause"
     ALIASES = (_OLD + "Pause",)
