@@ -86,6 +86,7 @@ def paused_task_run_end(*, task_run_id: str, now: Any = None) -> bool:
         if target == State.CANCELLED:
             task_runs_stop(execution, now)
             execution_transition(execution, State.CANCELLED, ended_at=now)
+            subflow_child_ended(child=execution)
         elif not paused_task_runs(execution):
             execution_transition(execution, State.RUNNING)
             transaction.on_commit(partial(enqueue_advance, execution.id))
