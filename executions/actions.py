@@ -10,6 +10,7 @@ from django.utils import timezone
 from flowhub.engine.states import TERMINAL, State
 from flowhub.exceptions import Conflict, NotFound
 
+from .concurrency import dequeue_on_commit
 from .dispatch import enqueue_advance
 from .models import Execution
 from .transitions import execution_transition, task_run_transition
@@ -25,6 +26,7 @@ def execution_kill(*, execution_id: str) -> Execution:
         now = timezone.now()
         if State(execution.state) in (State.CREATED, State.QUEUED):
             execution_transition(execution, State.KILLED, ended_at=now)
+            dequeue_on_commit(execution)  # it held no slot, but may have been next in line
         elif execution.state != State.KILLING:
             execution_transition(execution, State.KILLING)
         for run in execution.task_runs.exclude(state__in=[state.value for state in TERMINAL]):

@@ -16,6 +16,7 @@ from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import State
 from namespaces.flows import parsed_revision
 
+from .concurrency import executions_dequeue
 from .dispatch import enqueue_advance, enqueue_run_task
 from .heartbeat import lease
 from .logsink import BufferedLogSink
@@ -46,11 +47,19 @@ def executions_sweep() -> dict[str, int]:
         .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
+    # A queued execution waits for a message sent when a slot frees; that one may be lost too.
+    queued_flows = (
+        Execution.objects.filter(state=State.QUEUED, updated_at__lt=cutoff)
+        .order_by()
+        .values_list("namespace", "flow_id")
+        .distinct()[:SWEEP_BATCH]
+    )
     for task_run_id in unclaimed:
         enqueue_run_task(task_run_id)
     for execution_id in idle:
         enqueue_advance(execution_id)
-    return {"task_runs": len(unclaimed), "executions": len(idle)}
+    dequeued = [executions_dequeue(namespace=namespace, flow_id=flow_id) for namespace, flow_id in queued_flows]
+    return {"task_runs": len(unclaimed), "executions": len(idle), "queued": sum(map(len, dequeued))}
 
 
 def task_runs_reap(*, now: Any = None) -> int:

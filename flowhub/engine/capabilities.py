@@ -14,8 +14,7 @@ from .planner import RESOLVED
 from .registry import TaskDefinition
 from .yamlsource import Path
 
-FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
-TASK_PROPERTIES = ("logLevel",)
+FLOW_PROPERTIES = ("retry",)
 
 
 def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -28,6 +27,3 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     """What of `task` flowhub cannot run, by path relative to the task."""
     if isinstance(task, ExecutorTask) and not isinstance(task, RESOLVED):
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
-    for name in TASK_PROPERTIES:
-        if getattr(task, name) is not None:
-            yield (name,), f"flowhub does not apply a task's '{name}' yet"

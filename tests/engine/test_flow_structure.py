@@ -339,14 +339,14 @@ def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
     flow = parse(
         "tasks:\n"
         "  - id: fan\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
-        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel:\n"
-        "          WARN\n"
+        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel: WARN\n"
+        "      - id: wait\n        type: io.kestra.plugin.core.flow.Pause\n"
         "  - id: plain\n    type: io.kestra.plugin.core.log.Log\n    message: m\n    runIf: 'true'\n"
-        "errors:\n" + log("alert") + "concurrency:\n  limit: 1\n"
+        "errors:\n" + log("alert") + "retry:\n  type: constant\n  interval: PT1S\n"
     )
     assert [(gap.path, gap.detail, gap.line - HEAD.count("\n")) for gap in flow.not_runnable] == [
-        ("tasks[0].tasks[0].logLevel", "flowhub does not apply a task's 'logLevel' yet", 9),
-        ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 19),
+        ("tasks[0].tasks[1].type", "flowhub does not run io.kestra.plugin.core.flow.Pause tasks yet", 10),
+        ("retry", "flowhub does not run a flow's 'retry' yet", 20),
     ]
     calling = parse(
         "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
