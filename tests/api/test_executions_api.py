@@ -144,8 +144,7 @@ def test_a_disabled_flow_cannot_be_executed(api):
 def test_a_flow_using_what_flowhub_cannot_run_yet_saves_but_is_not_executed(api):
     source = HELLO.replace(
         "tasks:\n",
-        "tasks:\n  - id: graph\n    type: io.kestra.plugin.core.flow.Dag\n    tasks:\n"
-        "      - task:\n          id: one\n          type: io.kestra.plugin.core.log.Log\n          message: hi\n",
+        "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: other\n",
     )
     assert api.post("/api/v1/flows", source, content_type=YAML).status_code == 200
     body = assert_problem(trigger(api), 409, "conflict")
@@ -153,7 +152,7 @@ def test_a_flow_using_what_flowhub_cannot_run_yet_saves_but_is_not_executed(api)
     assert body["errors"] == [
         {
             "path": "tasks[0].type",
-            "detail": "flowhub does not run io.kestra.plugin.core.flow.Dag tasks yet",
+            "detail": "flowhub does not run io.kestra.plugin.core.flow.Subflow tasks yet",
             "line": 14,
             "column": 11,
         }
