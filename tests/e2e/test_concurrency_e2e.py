@@ -1,6 +1,7 @@
 """A flow's concurrency limit with real processes: executions beyond it queue and run one after the other."""
 
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 
@@ -36,5 +37,5 @@ def test_a_limit_of_one_runs_executions_triggered_together_one_after_the_other(s
     states = [[entry["state"] for entry in execution["state"]["histories"]] for execution in executions]
     assert ["CREATED", "QUEUED", "RUNNING", "SUCCESS"] in states  # triggered while another ran its second
     spans = sorted(running_span(execution) for execution in executions)
-    for (_, earlier_end), (later_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, earlier_end), (later_start, _) in pairwise(spans):
         assert earlier_end <= later_start
