@@ -17,9 +17,11 @@ like a parallel block starts none after a failure.
 
 A flow's `afterExecution` block runs once its final state is decided (after `errors` and
 `finally`), and the execution ends in that state only when the block has ended, whatever the
-block's own outcome: so a terminal execution never has tasks left to run. While the block runs the
-execution is still RUNNING, but its templates see the decided state as `execution.state`
-(`state_seen`), as Kestra's afterExecution tasks see the final one.
+block's own outcome. Kestra sets the terminal state first and runs the block after; flowhub keeps
+the execution RUNNING until then, so terminal stays terminal (DESIGN.md §5): nothing runs in a
+finished execution, the sweep and kill treat it as the live one it is, and it keeps its concurrency
+slot until its last task ends. Its templates see the decided state as `execution.state` all the
+same (`state_seen`), as Kestra's afterExecution tasks see the final one.
 """
 
 from __future__ import annotations
