@@ -19,9 +19,10 @@ from namespaces.flows import parsed_revision
 
 from . import pauses
 from .dispatch import enqueue_advance
+from .endings import execution_ended
 from .models import Execution, TaskRun
 from .services import file_inputs_stored
-from .subflows import subflow_child_ended, subflow_children
+from .subflows import subflow_children
 from .transitions import execution_transition, task_run_transition
 
 
@@ -38,7 +39,7 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
         now = timezone.now()
         if State(execution.state) in (State.CREATED, State.QUEUED):
             execution_transition(execution, State.KILLED, ended_at=now)
-            subflow_child_ended(child=execution)
+            execution_ended(execution)
         elif execution.state != State.KILLING:
             execution_transition(execution, State.KILLING)
         task_runs_stop(execution, now)

@@ -18,18 +18,29 @@ from flowhub.engine.errors import EngineError
 from flowhub.engine.flowable import ExecutorTask
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs
+from flowhub.engine.planner import (
+    Plan,
+    Snapshot,
+    TaskRunView,
+    plan,
+    runs_if,
+    started_outputs,
+    state_seen,
+    task_outputs,
+)
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from flowhub.engine.tasks.flow import Pause, Subflow
 from namespaces.flows import parsed_revision
 
+from .concurrency import execution_admit
 from .dispatch import enqueue_run_task
+from .endings import execution_ended
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .pauses import task_run_pause
 from .store import STORE
-from .subflows import subflow_child_ended, subflow_start
+from .subflows import subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
 
 MAX_STEPS_PER_ADVANCE = 1000
@@ -48,6 +59,10 @@ def execution_advance(*, execution_id: str) -> None:
         execution = locked.select_related("flow_revision").filter(pk=execution_id).first()
         if execution is None or State(execution.state) in TERMINAL:
             return
+        if State(execution.state) in (State.CREATED, State.QUEUED) and not execution_admit(execution):
+            if execution.is_terminal:  # cancelled or failed by its flow's concurrency limit
+                execution_ended(execution)
+            return
         parsed = parsed_revision(execution.flow_revision)
         runs = {run.id: run for run in execution.task_runs.all()}
         for _ in range(MAX_STEPS_PER_ADVANCE):
@@ -64,7 +79,9 @@ def execution_advance(*, execution_id: str) -> None:
 def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun]) -> None:
     now = timezone.now()
     # What templates see of ended runs: they do not change while one plan is applied.
-    ended_outputs = cache(lambda: task_outputs(tuple(run.view() for run in runs.values())))
+    views = cache(lambda: tuple(run.view() for run in runs.values()))
+    ended_outputs = cache(lambda: task_outputs(views()))
+    info = cache(lambda: execution_info(execution, views()))
     if decision.start:
         execution_transition(execution, State.RUNNING, started_at=now)
     for new in decision.create:
@@ -80,7 +97,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             state_history=[history_entry(State.CREATED, now)],
         )
         runs[run.id] = run
-        verdict = True if task.runIf is None else _evaluated(execution, parsed, ended_outputs(), task, runs_if)
+        verdict = True if task.runIf is None else _evaluated(execution, parsed, info(), ended_outputs(), task, runs_if)
         if verdict is None:
             _fail(run, now)
         elif not verdict:
@@ -91,11 +108,11 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
         run = runs[run_id]
         task = parsed.task(run.task_id)
         if isinstance(task, Pause):
-            _pause(execution, parsed, ended_outputs(), run, task, now)
+            _pause(execution, parsed, info(), ended_outputs(), run, task, now)
             continue
         # A Subflow starts by creating its execution; the other flowables by evaluating what they run.
         start = partial(subflow_start, execution, run) if isinstance(task, Subflow) else started_outputs
-        outputs = _evaluated(execution, parsed, ended_outputs(), task, start)
+        outputs = _evaluated(execution, parsed, info(), ended_outputs(), task, start)
         if outputs is None:
             _fail(run, now)
         else:
@@ -113,10 +130,16 @@ def _fail(run: TaskRun, now: Any) -> None:
 
 
 def _pause(
-    execution: Execution, parsed: ParsedFlow, outputs: dict[str, Any], run: TaskRun, task: Pause, now: Any
+    execution: Execution,
+    parsed: ParsedFlow,
+    info: ExecutionInfo,
+    outputs: dict[str, Any],
+    run: TaskRun,
+    task: Pause,
+    now: Any,
 ) -> None:
     """Start a Pause task's run: PAUSED with its execution, until resumed or its wait is over."""
-    wait = _evaluated(execution, parsed, outputs, task, pauses.wait)
+    wait = _evaluated(execution, parsed, info, outputs, task, pauses.wait)
     if wait is None:
         _fail(run, now)
     else:
@@ -124,13 +147,18 @@ def _pause(
 
 
 def _evaluated(
-    execution: Execution, parsed: ParsedFlow, outputs: dict[str, Any], task: TaskDefinition, evaluate: Any
+    execution: Execution,
+    parsed: ParsedFlow,
+    info: ExecutionInfo,
+    outputs: dict[str, Any],
+    task: TaskDefinition,
+    evaluate: Any,
 ) -> Any:
     """`evaluate(task, render)` with the execution's context; None, with the reason logged, if rendering fails."""
     revealed = RevealedSecrets()
     context = variables(
         parsed,
-        execution_info(execution),
+        info,
         outputs,
         task={"id": task.id, "type": task.type},
         functions=namespace_functions(STORE, parsed.namespace, revealed),
@@ -160,13 +188,18 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
             state, outputs = State.FAILED, {}
         outputs = revealed.mask(outputs)
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
-    subflow_child_ended(child=execution)
+    execution_ended(execution)
 
 
-def execution_info(execution: Execution) -> ExecutionInfo:
+def execution_info(execution: Execution, runs: tuple[TaskRunView, ...] | None = None) -> ExecutionInfo:
+    """The `execution` variable of templates. Given the execution's task `runs`, its `state` is the final
+    state once decided, while the `afterExecution` tasks run (see `planner.state_seen`)."""
+    state = State(execution.state)
+    if runs is not None:
+        state = state_seen(Snapshot(parsed_revision(execution.flow_revision), state, runs))
     return ExecutionInfo(
         id=execution.id,
-        state=execution.state,
+        state=state.value,
         start_date=execution.state_history[0]["date"] if execution.state_history else None,
         original_id=execution.id,
         flow_revision=execution.flow_revision.revision,

@@ -10,15 +10,18 @@ MAX_LOG_BYTES_PER_RUN = 1024 * 1024
 
 
 class BufferedLogSink:
-    def __init__(self, execution: Execution, task_run: TaskRun | None = None):
+    """Lines below `min_level` (a task's `logLevel`) are dropped, and do not count against the budget."""
+
+    def __init__(self, execution: Execution, task_run: TaskRun | None = None, min_level: str | None = None):
         self.execution = execution
         self.task_run = task_run
+        self.min_rank = LogEntry.LEVELS.index(min_level) if min_level else 0
         self.entries: list[LogEntry] = []
         self.budget = MAX_LOG_BYTES_PER_RUN
         self.truncated = False
 
     def emit(self, level: str, message: str) -> None:
-        if self.truncated:
+        if self.truncated or LogEntry.LEVELS.index(level) < self.min_rank:
             return
         size = len(message.encode("utf-8", errors="replace"))
         if size > self.budget:

@@ -19,7 +19,9 @@ from flowhub.engine.states import TERMINAL, State
 from namespaces.flows import parsed_revision
 
 from .actions import task_runs_stop
+from .concurrency import executions_dequeue
 from .dispatch import enqueue_advance, enqueue_run_task
+from .endings import execution_ended
 from .heartbeat import lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
@@ -52,15 +54,24 @@ def executions_sweep(*, now: Any = None) -> dict[str, int]:
         .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
+    # A queued execution waits for a message sent when a slot frees; that one may be lost too.
+    queued_flows = (
+        Execution.objects.filter(state=State.QUEUED, updated_at__lt=cutoff)
+        .order_by()
+        .values_list("namespace", "flow_id")
+        .distinct()[:SWEEP_BATCH]
+    )
     for task_run_id in unclaimed:
         enqueue_run_task(task_run_id)
     for execution_id in idle:
         enqueue_advance(execution_id)
     due = TaskRun.objects.filter(state=State.PAUSED, resume_at__lte=now).values_list("id", flat=True)
     ended = sum(paused_task_run_end(task_run_id=task_run_id, now=now) for task_run_id in list(due[:SWEEP_BATCH]))
+    dequeued = [executions_dequeue(namespace=namespace, flow_id=flow_id) for namespace, flow_id in queued_flows]
     return {
         "task_runs": len(unclaimed),
         "executions": len(idle),
+        "queued": sum(map(len, dequeued)),
         "pauses": ended,
         "subflows": _subflows_recover(),
     }
@@ -86,7 +97,7 @@ def paused_task_run_end(*, task_run_id: str, now: Any = None) -> bool:
         if target == State.CANCELLED:
             task_runs_stop(execution, now)
             execution_transition(execution, State.CANCELLED, ended_at=now)
-            subflow_child_ended(child=execution)
+            execution_ended(execution)
         elif not paused_task_runs(execution):
             execution_transition(execution, State.RUNNING)
             transaction.on_commit(partial(enqueue_advance, execution.id))

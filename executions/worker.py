@@ -58,12 +58,12 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     if not claimed:
         return  # another delivery of this message got there first
     execution = task_run.execution
-    sink = BufferedLogSink(execution, task_run)
+    parsed = parsed_revision(execution.flow_revision)
+    task = parsed.task(task_run.task_id)
+    sink = BufferedLogSink(execution, task_run, min_level=task.logLevel)
     revealed = RevealedSecrets()
     run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
     ctx = RunContext({}, sink, revealed, services=TASK_SERVICES, task_run=run)
-    parsed = parsed_revision(execution.flow_revision)
-    task = parsed.task(task_run.task_id)
     timed_out = threading.Event()
     try:
         with Heartbeat(task_run.id, ctx.stop):
@@ -160,10 +160,11 @@ def _run(
 ) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
     runs = {run.id: run for run in TaskRun.objects.filter(execution=execution)}
+    views = tuple(run.view() for run in runs.values())
     ctx.variables = variables(
         parsed,
-        execution_info(execution),
-        task_outputs(tuple(run.view() for run in runs.values())),
+        execution_info(execution, views),
+        task_outputs(views),
         task={"id": task.id, "type": task.type},
         taskrun=_taskrun_variables(task_run, runs),
         functions=namespace_functions(STORE, parsed.namespace, ctx.revealed),

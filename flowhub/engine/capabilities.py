@@ -15,8 +15,7 @@ from .registry import TaskDefinition
 from .tasks.flow import Subflow
 from .yamlsource import Path
 
-FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
-TASK_PROPERTIES = ("logLevel",)
+FLOW_PROPERTIES = ("retry",)
 
 
 def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -31,6 +30,3 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
     if isinstance(task, Subflow) and task.scheduleDate is not None:
         yield ("scheduleDate",), "flowhub does not delay a Subflow's execution ('scheduleDate') yet"
-    for name in TASK_PROPERTIES:
-        if getattr(task, name) is not None:
-            yield (name,), f"flowhub does not apply a task's '{name}' yet"

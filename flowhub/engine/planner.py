@@ -11,6 +11,17 @@ parallel one starts them all (up to its limit) and ends once all have. A flowabl
 RUNNING while its block runs; then its `errors` block runs if the block failed, then its `finally`
 block, and the run ends in the block's state: a successful `errors` block does not turn a failure
 into a success, as in Kestra.
+
+A Dag starts each of its nodes once the nodes it depends on ended well, within its limit, and
+like a parallel block starts none after a failure.
+
+A flow's `afterExecution` block runs once its final state is decided (after `errors` and
+`finally`), and the execution ends in that state only when the block has ended, whatever the
+block's own outcome. Kestra sets the terminal state first and runs the block after; flowhub keeps
+the execution RUNNING until then, so terminal stays terminal (DESIGN.md §5): nothing runs in a
+finished execution, the sweep and kill treat it as the live one it is, and it keeps its concurrency
+slot until its last task ends. Its templates see the decided state as `execution.state` all the
+same (`state_seen`), as Kestra's afterExecution tasks see the final one.
 """
 
 from __future__ import annotations
@@ -29,6 +40,8 @@ from .registry import TaskDefinition
 from .states import TERMINAL, State
 from .tasks.flow import (
     AllowFailure,
+    Dag,
+    DagNode,
     EachParallel,
     EachSequential,
     ForEach,
@@ -41,7 +54,7 @@ from .tasks.flow import (
 )
 
 LOOPS = (ForEach, EachSequential, EachParallel)
-RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, Pause, *LOOPS, Subflow)
+RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, Dag, Pause, *LOOPS, Subflow)
 """The executor tasks `plan()` resolves; capabilities.py refuses flows with any other."""
 
 
@@ -102,6 +115,7 @@ class Plan:
 
 _WORST_FIRST = (State.KILLED, State.FAILED, State.WARNING)
 _FAILED = frozenset({State.FAILED, State.KILLED})
+_ENDED_WELL = frozenset({State.SUCCESS, State.WARNING, State.SKIPPED})
 
 
 def plan(snapshot: Snapshot) -> Plan:
@@ -112,9 +126,10 @@ def plan(snapshot: Snapshot) -> Plan:
     if snapshot.state not in (State.CREATED, State.RUNNING):
         return Plan()
     planner = _Planner(snapshot)
-    flow = snapshot.flow
-    top = _Scope()
-    outcome = planner.guarded(lambda: planner.block(flow.tasks, top, parallel=False), flow.errors, flow.finally_, top)
+    outcome = planner.decided(snapshot.flow)
+    after = snapshot.flow.after_execution
+    if outcome is not None and after and planner.block(after, _Scope(), parallel=False) is None:
+        outcome = None  # the end waits for afterExecution, whose own outcome changes nothing
     return Plan(
         start=snapshot.state == State.CREATED,
         create=tuple(planner.create),
@@ -122,6 +137,13 @@ def plan(snapshot: Snapshot) -> Plan:
         end=tuple(planner.end),
         finish=outcome,
     )
+
+
+def state_seen(snapshot: Snapshot) -> State:
+    """`execution.state` as templates see it: the decided final state while `afterExecution` runs."""
+    if snapshot.state != State.RUNNING or not snapshot.flow.after_execution:
+        return snapshot.state
+    return _Planner(snapshot).decided(snapshot.flow) or snapshot.state
 
 
 def worst(states: list[State]) -> State:
@@ -138,6 +160,11 @@ class _Planner:
         self.create: list[NewRun] = []
         self.resolve: list[str] = []
         self.end: list[tuple[str, State]] = []
+
+    def decided(self, flow: Flow) -> State | None:
+        """The flow's `tasks` with its `errors` and `finally`: its final state, or None while they run."""
+        top = _Scope()
+        return self.guarded(lambda: self.block(flow.tasks, top, parallel=False), flow.errors, flow.finally_, top)
 
     def guarded(
         self,
@@ -203,6 +230,32 @@ class _Planner:
                 ended.append(outcome)
         return None if running else worst(ended)
 
+    def dag(self, task: Dag, scope: _Scope) -> State | None:
+        """Start each node whose dependencies ended well, `concurrent` at once (0: no limit), none after a failure."""
+        ended: dict[str, State] = {}
+        waiting: list[DagNode] = []
+        running = 0
+        for node in task.tasks:
+            run = self.runs.get((scope.parent_id, node.task.id, scope.value))
+            if node.task.disabled:
+                ended[node.task.id] = State.SKIPPED  # what depends on it goes on, as after a skipped task
+            elif run is None:
+                waiting.append(node)
+            elif run.state in TERMINAL:
+                ended[node.task.id] = run.state
+            else:
+                self.advance(node.task, run)
+                running += 1
+        if any(state in _FAILED for state in ended.values()):
+            waiting = []
+        for node in waiting:
+            if task.concurrent and running >= task.concurrent:
+                break
+            if all(ended.get(name) in _ENDED_WELL for name in node.dependsOn):
+                self.create.append(NewRun(node.task.id, scope.parent_id, scope.value))
+                running += 1
+        return None if running else worst(list(ended.values()))
+
     def advance(self, task: TaskDefinition, run: TaskRunView) -> None:
         """Move a flowable task's run on: start it, run its tasks, or end it once they have ended."""
         if not isinstance(task, ExecutorTask) or run.state not in (State.CREATED, State.RUNNING):
@@ -217,6 +270,8 @@ class _Planner:
         scope = _Scope(run.id, run.value)  # what it holds runs for its loop value, if any
         if isinstance(task, LOOPS):
             outcome = self.guarded(lambda: self.loop(task, run), task.errors, task.finally_, scope)
+        elif isinstance(task, Dag):
+            outcome = self.guarded(lambda: self.dag(task, scope), task.errors, task.finally_, scope)
         else:
             children, parallel, limit = _children(task, run.outputs)
             if children is None:

@@ -34,13 +34,11 @@ def test_an_invalid_flow_shows_each_error_with_path_and_line_and_saves_nothing(a
 
 
 def test_saving_a_flow_flowhub_cannot_run_yet_warns_with_each_place(admin_client):
-    source = HELLO + "afterExecution:\n  - id: bye\n    type: io.kestra.plugin.core.log.Log\n    message: bye\n"
+    source = HELLO + "retry:\n  type: constant\n  interval: PT1S\n"
     response = admin_client.post("/admin/namespaces/flow/add/", {"source": source}, follow=True)
     page = response.content.decode()
     assert "Saved, but flowhub cannot run this flow yet:" in page
-    assert (
-        "afterExecution: flowhub does not run a flow&#x27;s &#x27;afterExecution&#x27; yet (line 24, column 3)" in page
-    )
+    assert "retry: flowhub does not run a flow&#x27;s &#x27;retry&#x27; yet (line 24, column 3)" in page
     assert Flow.objects.get().current.source == source
     plain = admin_client.post(
         "/admin/namespaces/flow/add/", {"source": HELLO.replace("id: hello", "id: plain")}, follow=True

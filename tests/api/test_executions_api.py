@@ -144,18 +144,18 @@ def test_a_disabled_flow_cannot_be_executed(api):
 def test_a_flow_using_what_flowhub_cannot_run_yet_saves_but_is_not_executed(api):
     source = HELLO.replace(
         "tasks:\n",
-        "tasks:\n  - id: graph\n    type: io.kestra.plugin.core.flow.Dag\n    tasks:\n"
-        "      - task:\n          id: one\n          type: io.kestra.plugin.core.log.Log\n          message: hi\n",
+        "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: other\n"
+        "    scheduleDate: '2030-01-01T00:00:00Z'\n",
     )
     assert api.post("/api/v1/flows", source, content_type=YAML).status_code == 200
     body = assert_problem(trigger(api), 409, "conflict")
     assert body["detail"] == "flow 'acme.sales.hello' uses what flowhub cannot run yet"
     assert body["errors"] == [
         {
-            "path": "tasks[0].type",
-            "detail": "flowhub does not run io.kestra.plugin.core.flow.Dag tasks yet",
-            "line": 14,
-            "column": 11,
+            "path": "tasks[0].scheduleDate",
+            "detail": "flowhub does not delay a Subflow's execution ('scheduleDate') yet",
+            "line": 17,
+            "column": 19,
         }
     ]
     assert not Execution.objects.exists()

@@ -144,3 +144,33 @@ def test_a_later_task_reads_a_loop_s_outputs_by_value(api):
     execution = execute(api, "acme", "indexed")
     assert execution.state == "SUCCESS"
     assert TaskRun.objects.get(execution=execution, task_id="read").outputs == {"value": "A0+B1"}
+
+
+DAG = next(path for path in CORPUS if path.name == "06_dag.yml").read_text()
+
+
+def test_the_corpus_dag_runs_each_task_once_what_it_depends_on_has_ended(api):
+    assert api.post("/api/v1/flows", DAG, content_type=YAML).status_code == 200
+    execution = execute(api, "company.team", "dag")
+    assert execution.state == "SUCCESS"
+    runs = {run.task_id: run for run in TaskRun.objects.filter(execution=execution)}
+    assert {task_id: run.state for task_id, run in runs.items()} == dict.fromkeys(
+        ["pipeline", "download", "clean", "profile", "publish"], "SUCCESS"
+    )
+    assert {run.parent_id for task_id, run in runs.items() if task_id != "pipeline"} == {runs["pipeline"].id}
+    assert runs["download"].ended_at <= min(runs["clean"].created_at, runs["profile"].created_at)
+    assert max(runs["clean"].ended_at, runs["profile"].ended_at) <= runs["publish"].created_at
+    assert [line["message"] for line in api.get(f"/api/v1/logs/{execution.id}").json()] == [
+        "profiling",
+        "clean raw.csv",
+    ]
+
+
+def test_a_failed_dag_node_starts_nothing_more_and_the_dag_s_errors_run(api):
+    source = DAG.replace("format: raw.csv", 'format: "{{ outputs.nowhere.value }}"') + (
+        "    errors:\n      - id: handler\n        type: io.kestra.plugin.core.log.Log\n        message: dag failed\n"
+    )
+    api.post("/api/v1/flows", source, content_type=YAML)
+    execution = execute(api, "company.team", "dag")
+    assert execution.state == "FAILED"
+    assert states(execution) == {"pipeline": "FAILED", "download": "FAILED", "handler": "SUCCESS"}

@@ -186,18 +186,22 @@ def test_inputs_the_child_refuses_fail_the_subflow_with_the_reason_and_create_no
 
 
 ALERT = "errors:\n  - id: alert\n    type: io.kestra.plugin.core.log.Log\n    message: the call failed\n"
-AFTER_EXECUTION = "afterExecution:\n  - id: later\n    type: io.kestra.plugin.core.log.Log\n    message: m\n"
+DELAYED_CALL = (
+    "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme.team\n    flowId: child\n"
+    "    scheduleDate: '2030-01-01T00:00:00Z'\n"
+)
 
 
 @pytest.mark.parametrize(("flow_id", "reason"), [
     ("nope", "flow 'acme.team.nope' does not exist"),
     ("dormant", "flow 'acme.team.dormant' is disabled"),
     ("unrunnable", "flow 'acme.team.unrunnable' uses what flowhub cannot run yet; "
-                   "afterExecution: flowhub does not run a flow's 'afterExecution' yet (line 21, column 3)"),
+                   "tasks[0].scheduleDate: flowhub does not delay a Subflow's execution ('scheduleDate') yet "
+                   "(line 14, column 19)"),
 ])  # fmt: skip
 def test_a_flow_that_cannot_start_fails_the_subflow_and_the_errors_block_runs(api, flow_id, reason):
     dormant = CHILD.replace("id: child", "id: dormant") + "disabled: true\n"
-    unrunnable = CHILD.replace("id: child", "id: unrunnable") + AFTER_EXECUTION
+    unrunnable = CHILD.replace("id: child", "id: unrunnable").replace("tasks:\n", "tasks:\n" + DELAYED_CALL, 1)
     save(api, dormant, unrunnable, parent(child=flow_id, after=ALERT))
     parent_id = trigger(api, "acme", "parent")
     assert run_tree_to_end(parent_id).state == "FAILED"

@@ -336,23 +336,17 @@ def test_plugin_defaults_reach_nested_tasks_and_triggers():
 
 
 def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
+    calling = "    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
+    assert parse("tasks:\n  - id: call\n" + calling).not_runnable == ()
     flow = parse(
         "tasks:\n"
         "  - id: fan\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
-        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel:\n"
-        "          WARN\n"
+        "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel: WARN\n"
+        "      - id: later\n" + calling.replace("    ", "        ") + "        scheduleDate: '2030-01-01T00:00:00Z'\n"
         "  - id: plain\n    type: io.kestra.plugin.core.log.Log\n    message: m\n    runIf: 'true'\n"
-        "errors:\n" + log("alert") + "concurrency:\n  limit: 1\n"
     )
     assert [(gap.path, gap.detail, gap.line - HEAD.count("\n")) for gap in flow.not_runnable] == [
-        ("tasks[0].tasks[0].logLevel", "flowhub does not apply a task's 'logLevel' yet", 9),
-        ("concurrency", "flowhub does not run a flow's 'concurrency' yet", 19),
-    ]
-    calling = "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
-    assert parse(calling).not_runnable == ()
-    delayed = parse(calling + "    scheduleDate: '2030-01-01T00:00:00Z'\n")
-    assert [(gap.path, gap.detail) for gap in delayed.not_runnable] == [
-        ("tasks[0].scheduleDate", "flowhub does not delay a Subflow's execution ('scheduleDate') yet")
+        ("tasks[0].tasks[1].scheduleDate", "flowhub does not delay a Subflow's execution ('scheduleDate') yet", 13),
     ]
 
 

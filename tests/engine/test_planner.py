@@ -16,6 +16,7 @@ from flowhub.engine.planner import (
     plan,
     runs_if,
     started_outputs,
+    state_seen,
     task_outputs,
     tolerated,
 )
@@ -120,7 +121,8 @@ class Simulation:
         return decision
 
     def render(self, value):
-        return render_value(value, self.context)
+        seen = state_seen(Snapshot(self.flow, self.state, tuple(self.runs.values())))
+        return render_value(value, {**self.context, "execution": {"state": seen.value}})
 
     def work(self) -> None:
         """Every waiting runnable task run ends, as its outcome says (SUCCESS by default)."""
@@ -331,3 +333,108 @@ def test_loop_values_are_text_each_once(values, expected):
 def test_loop_values_must_be_a_list_without_nulls(values):
     with pytest.raises(TemplateError):
         loop_values(values)
+
+
+def node(task_id: str, depends_on: list[str], extra: str = "") -> str:
+    """A Dag node holding a Log task; `extra` adds properties to the task."""
+    pad = " " * 10
+    task = f"      - task:\n{pad}id: {task_id}\n{pad}type: io.kestra.plugin.core.log.Log\n{pad}message: hi\n{extra}"
+    return task + (f"        dependsOn: {depends_on}\n" if depends_on else "")
+
+
+def dag(nodes: dict[str, list[str]], concurrent: int = 0, extra: str = "", task_extra: dict | None = None) -> str:
+    """A Dag of Log tasks, `{task id: the ids it depends on}`, as the flow's only task."""
+    extras = task_extra or {}
+    body = f"    concurrent: {concurrent}\n{extra}    tasks:\n"
+    body += "".join(node(task_id, depends_on, extras.get(task_id, "")) for task_id, depends_on in nodes.items())
+    return "tasks:\n" + flowable("graph", "Dag", body)
+
+
+DIAMOND = {"download": [], "clean": ["download"], "profile": ["download"], "publish": ["clean", "profile"]}
+DIAMOND_ROUNDS = [["download"], ["clean", "profile"], ["publish"]]
+FOUR = {"a": [], "b": [], "c": [], "d": []}
+FAILED, WARNING, SUCCESS = State.FAILED, State.WARNING, State.SUCCESS
+
+
+@pytest.mark.parametrize(
+    ("nodes", "concurrent", "outcomes", "final", "ran"),
+    [
+        pytest.param(DIAMOND, 0, {}, SUCCESS, DIAMOND_ROUNDS, id="fan-out-then-in"),
+        pytest.param({**FOUR, "d": ["a", "b", "c"]}, 0, {}, SUCCESS, [["a", "b", "c"], ["d"]], id="fan-in"),
+        pytest.param({**FOUR, "d": ["a"]}, 2, {}, SUCCESS, [["a", "b"], ["c", "d"]], id="concurrency-limit"),
+        pytest.param(FOUR, 1, {}, SUCCESS, [["a"], ["b"], ["c"], ["d"]], id="one-at-a-time"),
+        pytest.param(DIAMOND, 0, {"profile": WARNING}, WARNING, DIAMOND_ROUNDS, id="a-warning-goes-on"),
+        pytest.param({**FOUR, "c": ["a"], "d": ["c"]}, 0, {"a": FAILED}, FAILED, [["a", "b"]], id="failure-stops"),
+        pytest.param(FOUR, 2, {"a": FAILED}, FAILED, [["a", "b"]], id="failure-fills-no-free-slot"),
+    ],
+)
+def test_a_dag_starts_each_node_once_its_dependencies_ended_well(nodes, concurrent, outcomes, final, ran):
+    simulation = Simulation(dag(nodes, concurrent), outcomes)
+    assert simulation.run() == final
+    assert simulation.ran == ran
+    assert simulation.states()["graph"] == final
+
+
+def test_a_dag_waits_for_its_running_nodes_after_a_failure_and_ends_in_the_worst_state():
+    simulation = Simulation(dag({"a": [], "b": [], "c": ["b"]}))
+    while not simulation.step().is_empty:
+        pass
+    runs = {current.task_id: run_id for run_id, current in simulation.runs.items()}
+    simulation.runs[runs["a"]] = replace(simulation.runs[runs["a"]], state=State.FAILED)
+    simulation.runs[runs["b"]] = replace(simulation.runs[runs["b"]], state=State.RUNNING)
+    assert simulation.step().is_empty  # b still runs: the Dag waits for it, and starts nothing after a's failure
+    simulation.runs[runs["b"]] = replace(simulation.runs[runs["b"]], state=State.SUCCESS)
+    assert simulation.step() == Plan(end=((runs["graph"], State.FAILED),))
+    assert "c" not in simulation.states()
+
+
+@pytest.mark.parametrize("extra", ['          runIf: "false"\n', "          disabled: true\n"])
+def test_a_skipped_or_disabled_node_lets_what_depends_on_it_run(extra):
+    simulation = Simulation(dag({"a": [], "b": ["a"]}, task_extra={"a": extra}))
+    assert simulation.run() == State.SUCCESS
+    assert simulation.ran == [["b"]]
+    assert simulation.states()["graph"] == State.SUCCESS
+
+
+def test_a_dag_s_errors_and_finally_run_as_for_other_flowables():
+    extra = "    errors:\n" + log("handler", 6) + "    finally:\n" + log("cleanup", 6)
+    simulation = Simulation(dag({"a": [], "b": ["a"]}, extra=extra), {"a": State.FAILED})
+    assert simulation.run() == State.FAILED
+    assert simulation.ran == [["a"], ["handler"], ["cleanup"]]
+    assert simulation.states()["graph"] == State.FAILED
+
+
+ON_FAILURE = "    runIf: \"{{ execution.state == 'FAILED' }}\"\n"
+AFTER = "afterExecution:\n" + log("on_failure", extra=ON_FAILURE) + log("always")
+
+
+def test_after_execution_runs_once_the_final_state_is_decided_and_sees_it():
+    source = "tasks:\n" + log("a") + "errors:\n" + log("alert") + "finally:\n" + log("cleanup") + AFTER
+    failing = Simulation(source, {"a": State.FAILED})
+    assert failing.run() == State.FAILED
+    assert failing.ran == [["a"], ["alert"], ["cleanup"], ["on_failure"], ["always"]]
+    succeeding = Simulation(source)
+    assert succeeding.run() == State.SUCCESS
+    assert succeeding.ran == [["a"], ["cleanup"], ["always"]]
+    assert succeeding.states()["on_failure"] == State.SKIPPED
+
+
+def test_the_execution_ends_only_after_its_after_execution_tasks_whose_failure_changes_nothing():
+    simulation = Simulation("tasks:\n" + log("a") + AFTER, {"always": State.FAILED})
+    for _ in range(2):
+        while not simulation.step().is_empty:
+            pass
+        simulation.work()
+    assert simulation.states() == {"a": State.SUCCESS, "on_failure": State.SKIPPED, "always": State.FAILED}
+    assert simulation.state == State.RUNNING  # the final state was decided when `a` ended; it is set now
+    assert simulation.step() == Plan(finish=State.SUCCESS)
+
+
+def test_templates_see_the_decided_state_only_while_after_execution_runs():
+    flow = parse_flow("id: f\nnamespace: n\ntasks:\n" + log("a") + "finally:\n" + log("b") + AFTER, REGISTRY)
+    seen = lambda *runs: state_seen(Snapshot(flow, State.RUNNING, runs))  # noqa: E731
+    assert seen(run("a", State.RUNNING)) == State.RUNNING
+    assert seen(run("a", State.FAILED), run("b", State.RUNNING)) == State.RUNNING  # in finally, as in Kestra
+    assert seen(run("a", State.FAILED), run("b", State.SUCCESS)) == State.FAILED
+    assert seen(run("a", State.SUCCESS), run("b", State.SUCCESS), run("always", State.RUNNING)) == State.SUCCESS
+    assert state_seen(Snapshot(flow, State.KILLING, (run("a", State.SUCCESS),))) == State.KILLING
