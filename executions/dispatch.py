@@ -8,6 +8,7 @@ from flowhub.celery import app
 
 ADVANCE = "executions.advance"
 RUN_TASK = "executions.run_task"
+RETRY_FLOW = "executions.retry_flow"
 
 
 def enqueue_advance(execution_id: str) -> None:
@@ -23,3 +24,9 @@ def enqueue_run_task(task_run_id: str, delay: timedelta | None = None) -> None:
         app.send_task(RUN_TASK, args=[task_run_id])
     elif delay <= MAX_COUNTDOWN:
         app.send_task(RUN_TASK, args=[task_run_id], countdown=delay.total_seconds())
+
+
+def enqueue_flow_retry(execution_id: str, delay: timedelta) -> None:
+    """A short delay also goes as a delayed message; the sweep performs a long one when it is due."""
+    if delay <= MAX_COUNTDOWN:
+        app.send_task(RETRY_FLOW, args=[execution_id], countdown=delay.total_seconds())

@@ -24,6 +24,7 @@ from flowhub.engine.states import TERMINAL, State
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_run_task
+from .flow_retry import flow_retry_scheduled
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .store import STORE
@@ -45,6 +46,8 @@ def execution_advance(*, execution_id: str) -> None:
         execution = locked.select_related("flow_revision").filter(pk=execution_id).first()
         if execution is None or State(execution.state) in TERMINAL:
             return
+        if execution.state == State.RESTARTED:  # a restart or a replay reopened it: it runs again
+            execution_transition(execution, State.RUNNING)
         parsed = parsed_revision(execution.flow_revision)
         runs = {run.id: run for run in execution.task_runs.all()}
         for _ in range(MAX_STEPS_PER_ADVANCE):
@@ -139,6 +142,8 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
             sink.flush()
             state, outputs = State.FAILED, {}
         outputs = revealed.mask(outputs)
+    if state == State.FAILED and flow_retry_scheduled(execution, parsed):
+        return
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
 
 
@@ -147,7 +152,7 @@ def execution_info(execution: Execution) -> ExecutionInfo:
         id=execution.id,
         state=execution.state,
         start_date=execution.state_history[0]["date"] if execution.state_history else None,
-        original_id=execution.id,
+        original_id=execution.original_id or execution.id,
         flow_revision=execution.flow_revision.revision,
         labels={label["key"]: label["value"] for label in execution.labels},
         inputs=execution.inputs,

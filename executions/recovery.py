@@ -17,6 +17,7 @@ from flowhub.engine.states import State
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_advance, enqueue_run_task
+from .flow_retry import flow_retries_due, flow_retry_perform
 from .heartbeat import lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
@@ -24,7 +25,7 @@ from .transitions import task_run_transition
 from .worker import retry_delay
 
 STALLED_AFTER = timedelta(seconds=30)
-WORKER_STATES = [State.CREATED, State.RUNNING, State.KILLING, State.RETRYING]
+WORKER_STATES = [State.CREATED, State.RESTARTED, State.RUNNING, State.KILLING, State.RETRYING]
 """The states of a task run that a worker has, or will have."""
 RETRY_GRACE = timedelta(seconds=5)
 """How late a retry's own message may be before the sweep sends another."""
@@ -32,17 +33,22 @@ SWEEP_BATCH = 500
 
 
 def executions_sweep() -> dict[str, int]:
-    """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them."""
+    """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them. Perform
+    the flow retries that are due."""
     cutoff = timezone.now() - STALLED_AFTER
     now = timezone.now()
     waiting = TaskRun.objects.filter(
-        Q(state=State.CREATED, created_at__lt=cutoff) | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
+        Q(state=State.CREATED, created_at__lt=cutoff)
+        | Q(state=State.RESTARTED, retry_at__lt=cutoff)
+        | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
         on_worker=True,
     )
     unclaimed = list(waiting.values_list("id", flat=True)[:SWEEP_BATCH])
     # An execution with no worker on it needs the executor; flowable runs stay RUNNING while it decides.
     idle = list(
-        Execution.objects.filter(state__in=[State.CREATED, State.RUNNING, State.KILLING], updated_at__lt=cutoff)
+        Execution.objects.filter(
+            state__in=[State.CREATED, State.RESTARTED, State.RUNNING, State.KILLING], updated_at__lt=cutoff
+        )
         .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
@@ -50,7 +56,10 @@ def executions_sweep() -> dict[str, int]:
         enqueue_run_task(task_run_id)
     for execution_id in idle:
         enqueue_advance(execution_id)
-    return {"task_runs": len(unclaimed), "executions": len(idle)}
+    retried = list(flow_retries_due(before=now - RETRY_GRACE)[:SWEEP_BATCH])
+    for execution_id in retried:
+        flow_retry_perform(execution_id=execution_id)
+    return {"task_runs": len(unclaimed), "executions": len(idle), "flow_retries": len(retried)}
 
 
 def task_runs_reap(*, now: Any = None) -> int:

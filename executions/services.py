@@ -41,12 +41,7 @@ def execution_create(
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
     again if the execution cannot be created, so a refused request leaves nothing behind.
     """
-    flow_revision = flow_revision_get(flow=flow, revision=revision)
-    parsed = parsed_revision(flow_revision)
-    if parsed.disabled:
-        raise Conflict(f"flow '{flow}' is disabled")
-    if parsed.not_runnable:
-        raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
+    flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
     execution_id = new_id()
     stored = _store_file_inputs(parsed, execution_id, files or {})
     try:
@@ -55,6 +50,17 @@ def execution_create(
         delete_execution_files(list(stored.values()))
         raise
     return execution
+
+
+def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRevision, ParsedFlow]:
+    """A revision of `flow` (its current one by default) to start an execution of; Conflict when it cannot run."""
+    flow_revision = flow_revision_get(flow=flow, revision=revision)
+    parsed = parsed_revision(flow_revision)
+    if parsed.disabled:
+        raise Conflict(f"flow '{flow}' is disabled")
+    if parsed.not_runnable:
+        raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
+    return flow_revision, parsed
 
 
 def _store_file_inputs(parsed: ParsedFlow, execution_id: str, files: Mapping[str, UploadedFile]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from .planner import RESOLVED
 from .registry import TaskDefinition
 from .yamlsource import Path
 
-FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
+FLOW_PROPERTIES = ("afterExecution", "concurrency")
 TASK_PROPERTIES = ("logLevel",)
 
 
