@@ -8,9 +8,8 @@ from flowhub.engine.states import TERMINAL, State
 def run_to_end(execution_id: str, max_steps: int = 50) -> Execution:
     for _ in range(max_steps):
         executor.execution_advance(execution_id=execution_id)
-        for task_run_id in TaskRun.objects.filter(execution_id=execution_id, state=State.CREATED).values_list(
-            "id", flat=True
-        ):
+        waiting = TaskRun.objects.filter(execution_id=execution_id, state__in=[State.CREATED, State.RESTARTED])
+        for task_run_id in waiting.values_list("id", flat=True):
             worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
         execution = Execution.objects.get(pk=execution_id)
         if State(execution.state) in TERMINAL:

@@ -94,4 +94,5 @@ def test_sweep_resends_only_work_left_unclaimed_for_30_seconds(api):
     Execution.objects.filter(pk=fresh).update(updated_at=long_ago)
     assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1, "flow_retries": 0}
     Execution.objects.filter(pk=stale).update(updated_at=long_ago)
-    assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1, "flow_retries": 0}  # stale has a CREATED run: not idle
+    swept = recovery.executions_sweep()
+    assert swept == {"task_runs": 1, "executions": 1, "flow_retries": 0}  # stale has a CREATED run: not idle
