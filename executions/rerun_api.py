@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +16,7 @@ from rest_framework.views import APIView
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from . import actions, reruns, selectors
+from .api import uploads_by_input
 from .serializers import ExecutionSerializer
 
 
@@ -76,6 +79,37 @@ class ExecutionReplayApi(APIView):
 @extend_schema_view(post=extend_schema(operation_id="replayExecutionAction"))
 class ExecutionReplayActionApi(ExecutionReplayApi):
     """Kestra 2.0: `POST /executions/{id}/actions/replay`."""
+
+
+class ExecutionReplayWithInputsApi(APIView):
+    """Kestra 1.x: `POST /executions/{id}/replay-with-inputs`, the inputs as multipart form fields and files."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="replayExecutionWithInputs",
+        summary="Replay an execution as a new one with other inputs, validated as a new execution's are",
+        parameters=[ExecutionReplayApi.FilterSerializer],
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses=ExecutionSerializer,
+        tags=["Executions"],
+    )
+    def post(self, request: Request, execution_id: str, **_: Any) -> Response:
+        query = ExecutionReplayApi.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        replay = reruns.execution_replay(
+            execution_id=execution_id,
+            task_run_id=query.validated_data.get("taskRunId"),
+            revision=query.validated_data.get("revision"),
+            inputs={name: request.data.get(name) for name in request.data if name not in request.FILES},
+            files=uploads_by_input(request.FILES),
+        )
+        return _execution(replay.id)
+
+
+@extend_schema_view(post=extend_schema(operation_id="replayExecutionWithInputsAction"))
+class ExecutionReplayWithInputsActionApi(ExecutionReplayWithInputsApi):
+    """Kestra 2.0: `POST /executions/{id}/actions/replay-with-inputs`."""
 
 
 class TaskRunSkipApi(APIView):

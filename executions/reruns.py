@@ -6,13 +6,15 @@ Which runs run again is the engine's decision (`flowhub.engine.reruns`); this mo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from flowhub.engine import inputs as engine_inputs
 from flowhub.engine import reruns
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.flowable import walk
@@ -24,10 +26,11 @@ from flowhub.exceptions import Conflict, Invalid
 from namespaces.flows import parsed_revision
 from namespaces.models import FlowRevision
 
+from . import selectors
 from .actions import execution_locked
 from .dispatch import enqueue_advance, enqueue_run_task
 from .models import Execution, TaskRun
-from .services import flow_revision_runnable
+from .services import file_inputs_stored, flow_revision_runnable
 from .transitions import execution_transition, history_entry, task_run_reopen
 
 RESTARTED_LABEL = "system.restarted"
@@ -52,20 +55,44 @@ def execution_restart(*, execution_id: str, revision: int | None = None) -> Exec
     return execution
 
 
-def execution_replay(*, execution_id: str, task_run_id: str | None = None, revision: int | None = None) -> Execution:
-    """Kestra's replay: a new execution of the same inputs, one attempt further; from `task_run_id`, the runs
-    before it are copied with their outputs and it runs again. The source is labelled `system.replayed`."""
+def execution_replay(
+    *,
+    execution_id: str,
+    task_run_id: str | None = None,
+    revision: int | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    files: Mapping[str, UploadedFile] | None = None,
+) -> Execution:
+    """Kestra's replay of an ended execution: a new execution of the same inputs, one attempt further; from
+    `task_run_id`, the runs before it are copied with their outputs and it runs again. The source is labelled
+    `system.replayed`. With `inputs` (and `files`, uploads of FILE inputs), validated as a new execution's
+    are, they replace the source's: Kestra's replay-with-inputs."""
+    replay_id = new_id()
+    if inputs is None:
+        return _replay(execution_id, task_run_id, revision, replay_id, None)
+    source = selectors.execution_get(execution_id=execution_id)
+    _, parsed = flow_revision_runnable(
+        flow=source.flow_revision.flow, revision=revision or source.flow_revision.revision
+    )
+    with file_inputs_stored(parsed, replay_id, files or {}) as stored:
+        resolved = engine_inputs.resolve(parsed.inputs, {**inputs, **stored})
+        return _replay(execution_id, task_run_id, revision, replay_id, resolved)
+
+
+def _replay(
+    execution_id: str, task_run_id: str | None, revision: int | None, replay_id: str, inputs: dict[str, Any] | None
+) -> Execution:
     with transaction.atomic():
         source = execution_locked(execution_id)
+        if State(source.state) not in TERMINAL:
+            raise Conflict(f"Cannot replay execution: current state is '{source.state}', expected terminated.")
         target, _ = flow_revision_runnable(
             flow=source.flow_revision.flow, revision=revision or source.flow_revision.revision
         )
         rerun = None
         if task_run_id is not None:
-            if State(source.state) not in TERMINAL:
-                raise Conflict(f"Execution must be terminated to be replayed, current state is '{source.state}' !")
             rerun = _planned(source, partial(reruns.replay, task_run_id=task_run_id), "taskRunId")
-        replay = replay_create(source, target, rerun, label=REPLAY_LABEL)
+        replay = replay_create(source, target, rerun, label=REPLAY_LABEL, replay_id=replay_id, inputs=inputs)
         Execution.objects.filter(pk=source.pk).update(labels=_labelled(source.labels, REPLAYED_LABEL))
     return replay
 
@@ -88,16 +115,24 @@ def restart_in_place(execution: Execution, rerun: reruns.Rerun, **fields: Any) -
 
 
 def replay_create(
-    source: Execution, flow_revision: FlowRevision, rerun: reruns.Rerun | None, *, label: str
+    source: Execution,
+    flow_revision: FlowRevision,
+    rerun: reruns.Rerun | None,
+    *,
+    label: str,
+    replay_id: str | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> Execution:
-    """A new execution of `source`'s flow, one attempt further, with its inputs, labels and trigger: from the
-    start (CREATED) without `rerun`, else with `source`'s runs copied and reopened as `rerun` says (RESTARTED)."""
+    """A new execution of `source`'s flow, one attempt further, with its inputs (unless others are given),
+    labels and trigger: from the start (CREATED) without `rerun`, else with `source`'s runs copied and reopened
+    as `rerun` says (RESTARTED)."""
     now = timezone.now()
     replay = Execution(
+        id=replay_id or new_id(),
         namespace=source.namespace,
         flow_id=source.flow_id,
         flow_revision=flow_revision,
-        inputs=source.inputs,
+        inputs=source.inputs if inputs is None else inputs,
         labels=_labelled(source.labels, label),
         original_id=source.original_id or source.id,
         parent=source,

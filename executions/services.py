@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -43,13 +44,8 @@ def execution_create(
     """
     flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
     execution_id = new_id()
-    stored = _store_file_inputs(parsed, execution_id, files or {})
-    try:
-        execution = _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels)
-    except BaseException:
-        delete_execution_files(list(stored.values()))
-        raise
-    return execution
+    with file_inputs_stored(parsed, execution_id, files or {}) as stored:
+        return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels)
 
 
 def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRevision, ParsedFlow]:
@@ -61,6 +57,20 @@ def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRev
     if parsed.not_runnable:
         raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
     return flow_revision, parsed
+
+
+@contextmanager
+def file_inputs_stored(
+    parsed: ParsedFlow, execution_id: str, files: Mapping[str, UploadedFile]
+) -> Iterator[dict[str, str]]:
+    """The uploads of FILE inputs streamed into the new execution's storage: their URIs by input id. They are
+    removed again if the block fails, so that a refused request leaves nothing behind."""
+    stored = _store_file_inputs(parsed, execution_id, files)
+    try:
+        yield stored
+    except BaseException:
+        delete_execution_files(list(stored.values()))
+        raise
 
 
 def _store_file_inputs(parsed: ParsedFlow, execution_id: str, files: Mapping[str, UploadedFile]) -> dict[str, str]:

@@ -18,6 +18,11 @@ urlpatterns = [
     path("executions/<str:execution_id>/actions/restart", rerun_api.ExecutionRestartActionApi.as_view()),
     path("executions/<str:execution_id>/replay", rerun_api.ExecutionReplayApi.as_view(), name="execution-replay"),
     path("executions/<str:execution_id>/actions/replay", rerun_api.ExecutionReplayActionApi.as_view()),
+    path("executions/<str:execution_id>/replay-with-inputs", rerun_api.ExecutionReplayWithInputsApi.as_view()),
+    path(
+        "executions/<str:execution_id>/actions/replay-with-inputs",
+        rerun_api.ExecutionReplayWithInputsActionApi.as_view(),
+    ),
     path(
         "executions/<str:execution_id>/taskruns/<str:task_run_id>/skip",
         rerun_api.TaskRunSkipApi.as_view(),

@@ -202,7 +202,7 @@ def test_a_replay_from_a_task_run_reuses_the_outputs_before_it(api, chained):
     assert again["originalId"] == chained and again["metadata"]["attemptNumber"] == 3
 
 
-def test_a_replay_needs_a_task_run_of_an_ended_execution(api, chained):
+def test_a_replay_needs_an_ended_execution_and_one_of_its_task_runs(api, chained):
     other = trigger(api, "chain", who="bob")
     executor.execution_advance(execution_id=other)
     body = assert_problem(api.post(f"/api/v1/executions/{chained}/replay?taskRunId=nope"), 422, "validation-failed")
@@ -210,10 +210,34 @@ def test_a_replay_needs_a_task_run_of_an_ended_execution(api, chained):
     foreign = runs(other)["first"].id  # a task run, but of another execution
     assert_problem(api.post(f"/api/v1/executions/{chained}/replay?taskRunId={foreign}"), 422, "validation-failed")
     body = assert_problem(api.post(f"/api/v1/executions/{other}/replay?taskRunId={foreign}"), 409, "conflict")
-    assert "must be terminated" in body["detail"]
+    assert body["detail"] == "Cannot replay execution: current state is 'RUNNING', expected terminated."
+    assert_problem(api.post(f"/api/v1/main/executions/{other}/actions/replay"), 409, "conflict")
     assert_problem(api.post("/api/v1/executions/nope/replay"), 404, "not-found")
     assert_problem(api.post(f"/api/v1/executions/{chained}/replay?revision=x"), 400, "invalid-query-parameter")
     assert Execution.objects.count() == 2
+    assert "system.replayed" not in {label["key"] for label in Execution.objects.get(pk=chained).labels}
+
+
+def test_a_replay_with_inputs_validates_and_uses_its_own(api, chained):
+    response = api.post(f"/api/v1/executions/{chained}/replay-with-inputs", {"who": "bob"}, format="multipart")
+    assert response.status_code == 200, response.content
+    replay = response.json()
+    assert (replay["inputs"], replay["originalId"], replay["state"]["current"]) == ({"who": "bob"}, chained, "CREATED")
+    assert run_to_end(replay["id"]).state == "SUCCESS"
+    assert runs(replay["id"])["second"].outputs == {"value": f"{replay['id']} then {replay['id']} for bob"}
+    second = runs(chained)["second"].id
+    path = f"/api/v1/main/executions/{chained}/actions/replay-with-inputs?taskRunId={second}"
+    from_second = api.post(path, {"who": "cy"}, format="multipart").json()
+    run_to_end(from_second["id"])
+    assert runs(from_second["id"])["second"].outputs == {"value": f"{chained} then {from_second['id']} for cy"}
+
+
+def test_a_replay_with_invalid_inputs_creates_nothing(api, chained):
+    response = api.post(f"/api/v1/executions/{chained}/replay-with-inputs", {}, format="multipart")
+    body = assert_problem(response, 422, "validation-failed")
+    assert body["errors"] == [{"path": "inputs.who", "detail": "missing required input"}]
+    assert_problem(api.post("/api/v1/executions/nope/replay-with-inputs", {}, format="multipart"), 404, "not-found")
+    assert Execution.objects.count() == 1
     assert "system.replayed" not in {label["key"] for label in Execution.objects.get(pk=chained).labels}
 
 
