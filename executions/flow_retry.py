@@ -45,7 +45,7 @@ def flow_retry_scheduled(execution: Execution, parsed: ParsedFlow) -> bool:
     in_place = retry.behavior == RetryBehavior.RETRY_FAILED_TASK
     if in_place and _restart(execution, parsed) is None:
         return False  # nothing failed that a restart could run again (a flow output did not render)
-    try:
+    try:  # no task context here to render an expression in: durations are taken as written
         delay = next_delay(retry, execution.attempt_number, timezone.now() - _first_started(execution), str)
     except (EngineError, ValueError) as exc:
         logger.warning("execution %s: its flow retry does not evaluate (%s); not retried", execution.id, exc)
@@ -57,10 +57,10 @@ def flow_retry_scheduled(execution: Execution, parsed: ParsedFlow) -> bool:
         execution_transition(execution, State.RETRYING, retry_at=now + delay)
     else:
         execution_transition(execution, State.RETRIED, retry_at=now + delay, ended_at=now, outputs={})
-    how = "in this execution" if in_place else "as a new execution"
+    how = "this execution restarted" if in_place else "a new execution"
     sink = BufferedLogSink(execution)
     sink.emit(
-        "WARN", f"attempt {execution.attempt_number} failed; attempt {execution.attempt_number + 1} {how} in {delay}"
+        "WARN", f"attempt {execution.attempt_number} failed; attempt {execution.attempt_number + 1} in {delay}: {how}"
     )
     sink.flush()
     transaction.on_commit(partial(enqueue_flow_retry, execution.id, delay))
@@ -101,5 +101,7 @@ def _restart(execution: Execution, parsed: ParsedFlow) -> engine_reruns.Rerun | 
 
 def _first_started(execution: Execution) -> datetime:
     """When the first attempt began: `maxDuration` bounds the attempts since, new executions included."""
+    if not execution.original_id:
+        return execution.created_at
     first = Execution.objects.filter(pk=execution.original_id).values_list("created_at", flat=True).first()
-    return first or execution.created_at
+    return first or execution.created_at  # the first may have been deleted

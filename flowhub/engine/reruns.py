@@ -20,7 +20,8 @@ from .registry import TaskDefinition
 from .states import State
 from .tasks.flow import Parallel
 
-RESTARTED_STATES = frozenset({State.FAILED, State.KILLED})
+RESTARTABLE = frozenset({State.FAILED, State.KILLED})
+"""The states of the task runs a restart runs again."""
 _HANDLERS = ("errors", "finally")
 
 
@@ -41,12 +42,12 @@ class Rerun:
 def restart(flow: Flow, runs: Iterable[TaskRunView]) -> Rerun:
     """Kestra's restart: failed and killed runs run again, their ancestors reopen, handler runs go."""
     by_id = {run.id: run for run in runs}
-    chosen = [run.id for run in by_id.values() if run.state in RESTARTED_STATES]
+    chosen = [run.id for run in by_id.values() if run.state in RESTARTABLE]
     if not chosen:
         raise NothingToRerunError("No task found to restart execution from!")
     handlers = handler_task_ids(flow)
     drop = {run.id for run in by_id.values() if run.task_id in handlers}
-    return _rerun(flow, by_id, chosen, drop)
+    return _rerun(by_id, chosen, drop)
 
 
 def replay(flow: Flow, runs: Iterable[TaskRunView], task_run_id: str) -> Rerun:
@@ -54,7 +55,7 @@ def replay(flow: Flow, runs: Iterable[TaskRunView], task_run_id: str) -> Rerun:
     by_id = {run.id: run for run in runs}
     if task_run_id not in by_id:
         raise NothingToRerunError(f"no task run '{task_run_id}' in this execution")
-    return _rerun(flow, by_id, [task_run_id], _after(flow, by_id, task_run_id))
+    return _rerun(by_id, [task_run_id], _after(flow, by_id, task_run_id))
 
 
 def handler_task_ids(flow: Flow) -> frozenset[str]:
@@ -69,7 +70,8 @@ def handler_task_ids(flow: Flow) -> frozenset[str]:
     return frozenset(task.id for block in blocks for task in walk(block))
 
 
-def _rerun(flow: Flow, by_id: dict[str, TaskRunView], chosen: list[str], drop: set[str]) -> Rerun:
+def _rerun(by_id: dict[str, TaskRunView], chosen: list[str], drop: set[str]) -> Rerun:
+    """The chosen runs and those holding them, short of what is dropped, run again or reopen."""
     dropped = _with_descendants(by_id, drop)
     chain = {ancestor for run_id in chosen for ancestor in _lineage(by_id, run_id)} - dropped
     holding = {run.parent_id for run in by_id.values() if run.id not in dropped}
@@ -86,6 +88,7 @@ def _lineage(by_id: dict[str, TaskRunView], run_id: str) -> list[str]:
 
 
 def _with_descendants(by_id: dict[str, TaskRunView], roots: set[str]) -> set[str]:
+    """`roots` and every run they hold, however deep."""
     return {run_id for run_id in by_id if roots & set(_lineage(by_id, run_id))}
 
 

@@ -68,7 +68,7 @@ def test_a_failed_execution_restarts_in_place_after_the_delay_until_it_succeeds(
     assert execution.state == "RETRYING"
     assert task_states(execution_id) == {"first": ("SUCCESS", 1), "gate": ("FAILED", 1), "alert": ("SUCCESS", 1)}
     warning = LogEntry.objects.get(execution_id=execution_id, level="WARN").message
-    assert warning == "attempt 1 failed; attempt 2 in this execution in 0:00:30"
+    assert warning == "attempt 1 failed; attempt 2 in 0:00:30: this execution restarted"
     flow_retry.flow_retry_perform(execution_id=execution_id)  # not due yet: nothing happens
     assert Execution.objects.get(pk=execution_id).state == "RETRYING"
 
