@@ -66,6 +66,20 @@ tasks:
 """
 
 
+RETRIED_FLOW = """\
+id: retried
+namespace: acme
+retry:
+  type: constant
+  interval: PT1S
+  maxAttempt: 2
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount < 1 }}"
+"""
+
+
 def states(execution: dict) -> dict[str, str]:
     return {run["taskId"]: run["state"]["current"] for run in execution["taskRunList"]}
 
@@ -130,6 +144,17 @@ def test_skipping_a_running_sleep_over_http_lets_the_flow_go_on(stack, database_
     assert time.monotonic() - started < 15  # the Sleep had 60 s to go
     assert execution["state"]["current"] == "SUCCESS"
     assert states(execution) == {"nap": "SKIPPED", "after": "SUCCESS"}
+
+
+def test_a_flow_retry_restarts_a_failed_execution_by_itself(stack):
+    api, _ = stack
+    assert api.create_flow(RETRIED_FLOW).status_code == 200
+    execution = api.wait_for_end(api.trigger("acme", "retried").json()["id"], timeout=60)
+    assert execution["state"]["current"] == "SUCCESS", (execution, api.logs(execution["id"]))
+    assert [entry["state"] for entry in execution["state"]["histories"]] == [
+        "CREATED", "RUNNING", "RETRYING", "RESTARTED", "RUNNING", "SUCCESS",
+    ]  # fmt: skip
+    assert execution["metadata"]["attemptNumber"] == 2
 
 
 def test_killing_a_running_script_terminates_its_process_group_within_five_seconds(stack, database_url):
