@@ -74,7 +74,9 @@ def task_run_skip(*, execution_id: str, task_run_id: str) -> Execution:
         if not task_run.on_worker:
             raise Conflict(f"task run '{task_run_id}' is a flowable task's ({task_run.task_id}); skip its tasks")
         if State(task_run.state) not in SKIPPABLE:
-            raise Conflict(f"only a created, running or retrying task run can be skipped; it is {task_run.state}")
+            raise Conflict(
+                f"only a created, restarted, retrying or running task run can be skipped; it is {task_run.state}"
+            )
         task_run_transition(task_run, State.SKIPPED, ended_at=timezone.now(), outputs={})
         transaction.on_commit(partial(enqueue_advance, execution.id))
     return execution
