@@ -1,4 +1,4 @@
-"""What users do to a running execution: kill it, pause it at the next task boundary, resume it."""
+"""What users do to a running execution: kill it, pause it at the next task boundary, resume it, skip a task run."""
 
 from __future__ import annotations
 
@@ -33,11 +33,11 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
     With `cascade`, the executions its Subflow runs started are killed too, each in its own transaction
     once this one committed: a parent's lock is never held while a child's is awaited."""
     with transaction.atomic():
-        execution = _locked(execution_id)
+        execution = execution_locked(execution_id)
         if State(execution.state) in TERMINAL:
             raise Conflict(f"execution '{execution_id}' has already ended ({execution.state})")
         now = timezone.now()
-        if State(execution.state) in (State.CREATED, State.QUEUED):
+        if State(execution.state) in (State.CREATED, State.QUEUED, State.RETRYING):  # nothing runs
             execution_transition(execution, State.KILLED, ended_at=now)
             execution_ended(execution)
         elif execution.state != State.KILLING:
@@ -64,7 +64,7 @@ def task_runs_stop(execution: Execution, now: Any) -> None:
 def execution_pause(*, execution_id: str) -> Execution:
     """Pause a running execution at the next task boundary: what runs goes on, nothing new starts."""
     with transaction.atomic():
-        execution = _locked(execution_id)
+        execution = execution_locked(execution_id)
         if execution.state != State.RUNNING:
             raise Conflict(f"only a running execution can be paused; '{execution_id}' is {execution.state}")
         execution_transition(execution, State.PAUSED)
@@ -81,7 +81,7 @@ def execution_resume(
     a person, it takes no inputs.
     """
     with _onresume_inputs(execution_id, inputs, files, keep=True) as (parsed, _, values), transaction.atomic():
-        execution = _locked(execution_id)
+        execution = execution_locked(execution_id)
         _check_paused(execution)
         paused = pauses.paused_task_runs(execution)
         if {run.id for run in paused} != set(values):  # a pause ended or began since they were validated
@@ -130,7 +130,32 @@ def _check_paused(execution: Execution) -> None:
         raise Conflict(f"only a paused execution can be resumed; '{execution.id}' is {execution.state}")
 
 
-def _locked(execution_id: str) -> Execution:
+SKIPPABLE = (State.CREATED, State.RESTARTED, State.RETRYING, State.RUNNING)
+"""A task run a worker has not started, waits to retry, or runs (its worker is asked to stop)."""
+
+
+def task_run_skip(*, execution_id: str, task_run_id: str) -> Execution:
+    """Skip a task run that has not ended: SKIPPED counts as a success, so the flow goes on without it.
+
+    A worker running it notices at its next state check and stops; its outcome then finds the run
+    SKIPPED and changes nothing. Conflict for an ended run or a flowable task's run."""
+    with transaction.atomic():
+        execution = execution_locked(execution_id)
+        task_run = TaskRun.objects.filter(execution=execution, pk=task_run_id).first()
+        if task_run is None:
+            raise NotFound(f"no task run '{task_run_id}' in execution '{execution_id}'")
+        if not task_run.on_worker:
+            raise Conflict(f"task run '{task_run_id}' is a flowable task's ({task_run.task_id}); skip its tasks")
+        if State(task_run.state) not in SKIPPABLE:
+            raise Conflict(
+                f"only a created, restarted, retrying or running task run can be skipped; it is {task_run.state}"
+            )
+        task_run_transition(task_run, State.SKIPPED, ended_at=timezone.now(), outputs={})
+        transaction.on_commit(partial(enqueue_advance, execution.id))
+    return execution
+
+
+def execution_locked(execution_id: str) -> Execution:
     """The execution, its row locked for the transaction: the executor waits while an action applies."""
     execution = Execution.objects.select_for_update(of=("self",)).filter(pk=execution_id).first()
     if execution is None:

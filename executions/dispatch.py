@@ -9,6 +9,7 @@ from flowhub.celery import app
 ADVANCE = "executions.advance"
 RUN_TASK = "executions.run_task"
 PAUSE_END = "executions.pause_end"
+RETRY_FLOW = "executions.retry_flow"
 
 
 def enqueue_advance(execution_id: str) -> None:
@@ -30,3 +31,9 @@ def enqueue_pause_end(task_run_id: str, wait: timedelta) -> None:
     """End a short pause on time; a longer one ends with the sweep that finds it due."""
     if wait <= MAX_COUNTDOWN:
         app.send_task(PAUSE_END, args=[task_run_id], countdown=wait.total_seconds())
+
+
+def enqueue_flow_retry(execution_id: str, delay: timedelta) -> None:
+    """A short delay also goes as a delayed message; the sweep performs a long one when it is due."""
+    if delay <= MAX_COUNTDOWN:
+        app.send_task(RETRY_FLOW, args=[execution_id], countdown=delay.total_seconds())

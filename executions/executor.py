@@ -36,6 +36,7 @@ from namespaces.flows import parsed_revision
 from .concurrency import execution_admit
 from .dispatch import enqueue_run_task
 from .endings import execution_ended
+from .flow_retry import flow_retry_scheduled
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .pauses import task_run_pause
@@ -59,6 +60,8 @@ def execution_advance(*, execution_id: str) -> None:
         execution = locked.select_related("flow_revision").filter(pk=execution_id).first()
         if execution is None or State(execution.state) in TERMINAL:
             return
+        if execution.state == State.RESTARTED:  # a restart or a replay reopened it: it runs again
+            execution_transition(execution, State.RUNNING)
         if State(execution.state) in (State.CREATED, State.QUEUED) and not execution_admit(execution):
             if execution.is_terminal:  # cancelled or failed by its flow's concurrency limit
                 execution_ended(execution)
@@ -187,6 +190,8 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
             sink.flush()
             state, outputs = State.FAILED, {}
         outputs = revealed.mask(outputs)
+    if state == State.FAILED and flow_retry_scheduled(execution, parsed):
+        return
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
     execution_ended(execution)
 
@@ -201,7 +206,7 @@ def execution_info(execution: Execution, runs: tuple[TaskRunView, ...] | None = 
         id=execution.id,
         state=state.value,
         start_date=execution.state_history[0]["date"] if execution.state_history else None,
-        original_id=execution.id,
+        original_id=execution.original_id or execution.id,
         flow_revision=execution.flow_revision.revision,
         labels={label["key"]: label["value"] for label in execution.labels},
         inputs=execution.inputs,

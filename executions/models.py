@@ -64,6 +64,9 @@ class Execution(StatefulModel):
     )  # fmt: skip
     trigger = models.JSONField(null=True, blank=True, help_text="Kestra's {id, type, variables} of what started it.")
     attempt_number = models.PositiveIntegerField(default=1, help_text="1, then one more per restart or replay.")
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the flow's `retry` of a RETRYING or RETRIED execution is due."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -97,7 +100,9 @@ class TaskRun(StatefulModel):
     outputs = models.JSONField(default=dict, blank=True)
     worker_id = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a RETRYING run's next attempt may start.")
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a RETRYING or RESTARTED run's next attempt may start."
+    )
     resume_at = models.DateTimeField(null=True, blank=True, help_text="When a PAUSED run resumes by itself.")
     started_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,6 +22,7 @@ from .actions import task_runs_stop
 from .concurrency import executions_dequeue
 from .dispatch import enqueue_advance, enqueue_run_task
 from .endings import execution_ended
+from .flow_retry import flow_retries_due, flow_retry_perform
 from .heartbeat import lease
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
@@ -31,7 +32,7 @@ from .transitions import execution_transition, task_run_transition
 from .worker import retry_delay
 
 STALLED_AFTER = timedelta(seconds=30)
-WORKER_STATES = [State.CREATED, State.RUNNING, State.KILLING, State.RETRYING]
+WORKER_STATES = [State.CREATED, State.RESTARTED, State.RUNNING, State.KILLING, State.RETRYING]
 """The states of a task run that a worker has, or will have."""
 RETRY_GRACE = timedelta(seconds=5)
 """How late a retry's own message may be before the sweep sends another."""
@@ -40,17 +41,21 @@ SWEEP_BATCH = 500
 
 def executions_sweep(*, now: Any = None) -> dict[str, int]:
     """Re-send the messages of work nobody picked up (DESIGN.md §5 rule 1): the broker may lose them.
-    And end the pauses that are due: no message waits that long."""
+    And end the pauses and perform the flow retries that are due: no message waits that long."""
     now = now or timezone.now()
     cutoff = now - STALLED_AFTER
     waiting = TaskRun.objects.filter(
-        Q(state=State.CREATED, created_at__lt=cutoff) | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
+        Q(state=State.CREATED, created_at__lt=cutoff)
+        | Q(state=State.RESTARTED, retry_at__lt=cutoff)
+        | Q(state=State.RETRYING, retry_at__lt=now - RETRY_GRACE),
         on_worker=True,
     )
     unclaimed = list(waiting.values_list("id", flat=True)[:SWEEP_BATCH])
     # An execution with no worker on it needs the executor; flowable runs stay RUNNING while it decides.
     idle = list(
-        Execution.objects.filter(state__in=[State.CREATED, State.RUNNING, State.KILLING], updated_at__lt=cutoff)
+        Execution.objects.filter(
+            state__in=[State.CREATED, State.RESTARTED, State.RUNNING, State.KILLING], updated_at__lt=cutoff
+        )
         .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
@@ -68,12 +73,16 @@ def executions_sweep(*, now: Any = None) -> dict[str, int]:
     due = TaskRun.objects.filter(state=State.PAUSED, resume_at__lte=now).values_list("id", flat=True)
     ended = sum(paused_task_run_end(task_run_id=task_run_id, now=now) for task_run_id in list(due[:SWEEP_BATCH]))
     dequeued = [executions_dequeue(namespace=namespace, flow_id=flow_id) for namespace, flow_id in queued_flows]
+    retried = list(flow_retries_due(before=now - RETRY_GRACE)[:SWEEP_BATCH])
+    for execution_id in retried:
+        flow_retry_perform(execution_id=execution_id)
     return {
         "task_runs": len(unclaimed),
         "executions": len(idle),
         "queued": sum(map(len, dequeued)),
         "pauses": ended,
         "subflows": _subflows_recover(),
+        "flow_retries": len(retried),
     }
 
 

@@ -45,12 +45,7 @@ def execution_create(
     again if the execution cannot be created, so a refused request leaves nothing behind. A
     Subflow's execution names the `parent_task_run` that started it, and its `trigger`.
     """
-    flow_revision = flow_revision_get(flow=flow, revision=revision)
-    parsed = parsed_revision(flow_revision)
-    if parsed.disabled:
-        raise Conflict(f"flow '{flow}' is disabled")
-    if parsed.not_runnable:
-        raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
+    flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
     execution_id = new_id()
     lineage = {
         "parent_id": parent_task_run.execution_id if parent_task_run else None,
@@ -59,6 +54,17 @@ def execution_create(
     }
     with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
         return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
+
+
+def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRevision, ParsedFlow]:
+    """A revision of `flow` (its current one by default) to start an execution of; Conflict when it cannot run."""
+    flow_revision = flow_revision_get(flow=flow, revision=revision)
+    parsed = parsed_revision(flow_revision)
+    if parsed.disabled:
+        raise Conflict(f"flow '{flow}' is disabled")
+    if parsed.not_runnable:
+        raise Conflict(f"flow '{flow}' uses what flowhub cannot run yet", list(parsed.not_runnable))
+    return flow_revision, parsed
 
 
 @contextmanager

@@ -8,8 +8,8 @@ import socket
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import executor, recovery, worker
-from .dispatch import ADVANCE, PAUSE_END, RUN_TASK
+from . import executor, flow_retry, recovery, worker
+from .dispatch import ADVANCE, PAUSE_END, RETRY_FLOW, RUN_TASK
 
 # Only infrastructure errors are retried by Celery; a failing user task is a state, not an exception.
 _INFRASTRUCTURE_RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
@@ -29,6 +29,11 @@ def run_task(task_run_id: str) -> None:
 @shared_task(name=PAUSE_END, **_INFRASTRUCTURE_RETRY)
 def pause_end(task_run_id: str) -> None:
     recovery.paused_task_run_end(task_run_id=task_run_id)
+
+
+@shared_task(name=RETRY_FLOW, **_INFRASTRUCTURE_RETRY)
+def retry_flow(execution_id: str) -> None:
+    flow_retry.flow_retry_perform(execution_id=execution_id)
 
 
 @shared_task(name="executions.sweep")

@@ -10,7 +10,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from flowhub.engine.states import State, check_execution_transition, check_task_run_transition
+from flowhub.engine.states import (
+    State,
+    check_execution_transition,
+    check_task_run_reopening,
+    check_task_run_transition,
+)
 from flowhub.timestamps import iso_utc
 
 from .models import Execution, TaskRun
@@ -30,6 +35,12 @@ def execution_transition(execution: Execution, target: State, **fields: Any) -> 
 
 def task_run_transition(task_run: TaskRun, target: State, **fields: Any) -> bool:
     check_task_run_transition(State(task_run.state), target)
+    return _compare_and_set(task_run, target, timezone.now(), fields)
+
+
+def task_run_reopen(task_run: TaskRun, target: State, **fields: Any) -> bool:
+    """Take an ended run back for a restart or a replay (`states.REOPENED_TASK_RUN_TRANSITIONS`)."""
+    check_task_run_reopening(State(task_run.state), target)
     return _compare_and_set(task_run, target, timezone.now(), fields)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, rerun_api
 
 # Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
@@ -17,6 +17,21 @@ urlpatterns = [
         "executions/<str:execution_id>/resume/validate",
         api.ExecutionResumeValidateApi.as_view(),
         name="execution-resume-validate",
+    ),
+    path("executions/restart/by-ids", rerun_api.ExecutionRestartByIdsApi.as_view(), name="restart-by-ids"),
+    path("executions/<str:execution_id>/restart", rerun_api.ExecutionRestartApi.as_view(), name="execution-restart"),
+    path("executions/<str:execution_id>/actions/restart", rerun_api.ExecutionRestartActionApi.as_view()),
+    path("executions/<str:execution_id>/replay", rerun_api.ExecutionReplayApi.as_view(), name="execution-replay"),
+    path("executions/<str:execution_id>/actions/replay", rerun_api.ExecutionReplayActionApi.as_view()),
+    path("executions/<str:execution_id>/replay-with-inputs", rerun_api.ExecutionReplayWithInputsApi.as_view()),
+    path(
+        "executions/<str:execution_id>/actions/replay-with-inputs",
+        rerun_api.ExecutionReplayWithInputsActionApi.as_view(),
+    ),
+    path(
+        "executions/<str:execution_id>/taskruns/<str:task_run_id>/skip",
+        rerun_api.TaskRunSkipApi.as_view(),
+        name="task-run-skip",
     ),
     path("executions/<str:namespace>/<str:flow_id>", api.ExecutionCreateApi.as_view(), name="execution-create"),
     path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),

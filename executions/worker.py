@@ -93,10 +93,10 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
 
 
 def _claimable(task_run: TaskRun, now: Any) -> bool:
-    """A run waiting for its first attempt, or for another one whose time has come."""
+    """A run waiting for its first attempt, for another one whose time has come, or restarted."""
     if task_run.state == State.RETRYING:
         return task_run.retry_at is not None and task_run.retry_at <= now
-    return task_run.state == State.CREATED
+    return task_run.state in (State.CREATED, State.RESTARTED)
 
 
 def retry_delay(task: TaskDefinition, task_run: TaskRun, render: Any) -> timedelta | None:

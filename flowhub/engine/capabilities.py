@@ -7,21 +7,12 @@ place listed, rather than run with parts of it silently skipped.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from .flowable import ExecutorTask
 from .planner import RESOLVED
 from .registry import TaskDefinition
 from .tasks.flow import Subflow
 from .yamlsource import Path
-
-FLOW_PROPERTIES = ("retry",)
-
-
-def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
-    for name in FLOW_PROPERTIES:
-        if document.get(name):
-            yield (name,), f"flowhub does not run a flow's '{name}' yet"
 
 
 def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:

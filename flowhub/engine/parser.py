@@ -87,7 +87,6 @@ class _FlowValidator:
         self._duplicate_task_ids()
         if self.errors:
             raise InvalidFlowError(self.errors)
-        self.gaps[:0] = capabilities.flow_gaps(document)
         return Flow(
             id=self.flow_id,
             namespace=self.namespace,

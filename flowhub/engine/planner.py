@@ -258,9 +258,9 @@ class _Planner:
 
     def advance(self, task: TaskDefinition, run: TaskRunView) -> None:
         """Move a flowable task's run on: start it, run its tasks, or end it once they have ended."""
-        if not isinstance(task, ExecutorTask) or run.state not in (State.CREATED, State.RUNNING):
+        if not isinstance(task, ExecutorTask) or run.state not in (State.CREATED, State.RESTARTED, State.RUNNING):
             return  # a runnable task: a worker has it
-        if run.state == State.CREATED:
+        if run.state in (State.CREATED, State.RESTARTED):  # RESTARTED: to start over, by a restart or a replay
             self.resolve.append(run.id)
             return
         if not isinstance(task, FlowableTask):

@@ -25,33 +25,61 @@ class State(StrEnum):
     KILLED = "KILLED"
     CANCELLED = "CANCELLED"
     SKIPPED = "SKIPPED"
+    RETRIED = "RETRIED"
+    """An execution that failed and handed over to a new one (a flow `retry` with CREATE_NEW_EXECUTION)."""
 
 
-TERMINAL = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.SKIPPED})
-_FINISHED_EXECUTION = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED})
+TERMINAL = frozenset(
+    {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.SKIPPED, State.RETRIED}
+)
+_FINISHED_EXECUTION = frozenset(
+    {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.RETRIED}
+)
+_ENDED_TASK_RUN = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.SKIPPED})
 
 EXECUTION_TRANSITIONS: dict[State, frozenset[State]] = {
     State.CREATED: frozenset({State.RUNNING, State.QUEUED, State.FAILED, State.CANCELLED, State.KILLED}),
     State.QUEUED: frozenset({State.RUNNING, State.CANCELLED, State.KILLED}),
-    State.RUNNING: frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.PAUSED, State.KILLING}),
+    State.RUNNING: frozenset(
+        {State.SUCCESS, State.WARNING, State.FAILED, State.PAUSED, State.KILLING, State.RETRYING, State.RETRIED}
+    ),
     # CANCELLED: a Pause task's wait ended with `behavior: CANCEL`.
     State.PAUSED: frozenset({State.RUNNING, State.KILLING, State.CANCELLED}),
     State.KILLING: frozenset({State.KILLED}),
     State.RESTARTED: frozenset({State.RUNNING, State.KILLING}),
+    # A flow `retry` (RETRY_FAILED_TASK) waiting for its time: restarted then, or killed before.
+    State.RETRYING: frozenset({State.RESTARTED, State.KILLED}),
     **{state: frozenset({State.RESTARTED}) for state in _FINISHED_EXECUTION},
 }
 
 TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
     State.CREATED: frozenset({State.RUNNING, State.SKIPPED, State.KILLED}),
     State.RUNNING: frozenset(
-        {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.RETRYING, State.PAUSED}
+        {
+            State.SUCCESS,
+            State.WARNING,
+            State.FAILED,
+            State.KILLING,
+            State.KILLED,
+            State.RETRYING,
+            State.PAUSED,
+            State.SKIPPED,
+        }
     ),
-    State.RETRYING: frozenset({State.RUNNING, State.KILLED}),
+    State.RETRYING: frozenset({State.RUNNING, State.KILLED, State.SKIPPED}),
     # A Pause task's run: RUNNING when resumed with `tasks` to run, else it ends as resumed or as its
     # wait's `behavior` says (CANCELLED with the execution).
     State.PAUSED: frozenset({State.RUNNING, State.SUCCESS, State.WARNING, State.FAILED, State.CANCELLED, State.KILLED}),
     State.KILLING: frozenset({State.KILLED}),
+    # Reopened by a restart or a replay: a new attempt, claimed like a CREATED run.
+    State.RESTARTED: frozenset({State.RUNNING, State.SKIPPED, State.KILLED}),
 }
+
+REOPENED_TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
+    state: frozenset({State.RESTARTED, State.RUNNING}) for state in _ENDED_TASK_RUN
+}
+"""The only way out of an ended task run: a restart or a replay runs it again (RESTARTED) or, for a flowable
+task that holds it, goes back into it (RUNNING). Nothing else ever reopens an ended run."""
 
 
 def check_execution_transition(current: State, target: State) -> None:
@@ -60,6 +88,10 @@ def check_execution_transition(current: State, target: State) -> None:
 
 def check_task_run_transition(current: State, target: State) -> None:
     _check("task run", TASK_RUN_TRANSITIONS, current, target)
+
+
+def check_task_run_reopening(current: State, target: State) -> None:
+    _check("task run reopening", REOPENED_TASK_RUN_TRANSITIONS, current, target)
 
 
 def _check(kind: str, table: dict[State, frozenset[State]], current: State, target: State) -> None:

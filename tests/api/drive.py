@@ -13,9 +13,8 @@ def run_until(execution_id: str, states: frozenset[State], max_steps: int = 50) 
     """Step the executor and run every created task until the execution is in one of `states`."""
     for _ in range(max_steps):
         executor.execution_advance(execution_id=execution_id)
-        for task_run_id in TaskRun.objects.filter(execution_id=execution_id, state=State.CREATED).values_list(
-            "id", flat=True
-        ):
+        waiting = TaskRun.objects.filter(execution_id=execution_id, state__in=[State.CREATED, State.RESTARTED])
+        for task_run_id in waiting.values_list("id", flat=True):
             worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
         execution = Execution.objects.get(pk=execution_id)
         if State(execution.state) in states:

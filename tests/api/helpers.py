@@ -22,3 +22,8 @@ def flow(flow_id: str, namespace: str, labels: str = "") -> str:
 
 def ids(response) -> list[str]:
     return [item["id"] for item in response.json()["results"]]
+
+
+def nothing_else_swept(**counts: int) -> dict[str, int]:
+    """What `executions_sweep()` answers when it did only `counts`."""
+    return {"task_runs": 0, "executions": 0, "queued": 0, "pauses": 0, "subflows": 0, "flow_retries": 0, **counts}

@@ -34,11 +34,13 @@ def test_an_invalid_flow_shows_each_error_with_path_and_line_and_saves_nothing(a
 
 
 def test_saving_a_flow_flowhub_cannot_run_yet_warns_with_each_place(admin_client):
-    source = HELLO + "retry:\n  type: constant\n  interval: PT1S\n"
+    delayed = "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: other\n"
+    source = HELLO.replace("tasks:\n", "tasks:\n" + delayed + "    scheduleDate: '2030-01-01'\n")
     response = admin_client.post("/admin/namespaces/flow/add/", {"source": source}, follow=True)
     page = response.content.decode()
     assert "Saved, but flowhub cannot run this flow yet:" in page
-    assert "retry: flowhub does not run a flow&#x27;s &#x27;retry&#x27; yet (line 24, column 3)" in page
+    assert "tasks[0].scheduleDate: flowhub does not delay a Subflow&#x27;s execution" in page
+    assert "(line 17, column 19)" in page
     assert Flow.objects.get().current.source == source
     plain = admin_client.post(
         "/admin/namespaces/flow/add/", {"source": HELLO.replace("id: hello", "id: plain")}, follow=True

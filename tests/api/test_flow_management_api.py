@@ -94,11 +94,14 @@ def test_validate_reports_each_document_with_lines_in_the_whole_stream(api):
 
 
 def test_validate_warns_of_what_a_valid_flow_asks_that_flowhub_cannot_run_yet(api):
-    stream = flow("plain", "acme") + "---\n" + flow("guarded", "acme") + "retry:\n  type: constant\n  interval: PT1S\n"
+    delayed = "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: plain\n"
+    stream = flow("plain", "acme") + "---\n" + flow("guarded", "acme") + delayed + "    scheduleDate: '2030-01-01'\n"
     plain, guarded = api.post("/api/v1/flows/validate", stream, content_type=YAML).json()
     assert plain["warnings"] == []
     assert guarded["errors"] == [] and "constraints" not in guarded
-    assert guarded["warnings"] == ["retry: flowhub does not run a flow's 'retry' yet (line 15, column 3)"]
+    assert guarded["warnings"] == [
+        "tasks[1].scheduleDate: flowhub does not delay a Subflow's execution ('scheduleDate') yet (line 18, column 19)"
+    ]
 
 
 def test_disable_and_enable_rewrite_the_yaml_as_new_revisions(api):

@@ -92,7 +92,21 @@ def test_sweep_resends_only_work_left_unclaimed_for_30_seconds(api):
     long_ago = timezone.now() - timedelta(minutes=5)
     TaskRun.objects.filter(execution_id=stale).update(created_at=long_ago)
     Execution.objects.filter(pk=fresh).update(updated_at=long_ago)
-    assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1, "queued": 0, "pauses": 0, "subflows": 0}
+    assert recovery.executions_sweep() == {
+        "task_runs": 1,
+        "executions": 1,
+        "queued": 0,
+        "pauses": 0,
+        "subflows": 0,
+        "flow_retries": 0,
+    }
     Execution.objects.filter(pk=stale).update(updated_at=long_ago)
     # stale has a CREATED run: not idle
-    assert recovery.executions_sweep() == {"task_runs": 1, "executions": 1, "queued": 0, "pauses": 0, "subflows": 0}
+    assert recovery.executions_sweep() == {
+        "task_runs": 1,
+        "executions": 1,
+        "queued": 0,
+        "pauses": 0,
+        "subflows": 0,
+        "flow_retries": 0,
+    }

@@ -72,4 +72,11 @@ def test_the_sweep_resends_advance_for_an_execution_whose_flowable_waits_on_ende
     worker.task_run_execute(task_run_id=inner.id, worker_id="w")  # its advance message is "lost"
     assert TaskRun.objects.get(task_id="group").state == "RUNNING"
     Execution.objects.filter(pk=execution_id).update(updated_at=timezone.now() - timedelta(minutes=1))
-    assert recovery.executions_sweep() == {"task_runs": 0, "executions": 1, "queued": 0, "pauses": 0, "subflows": 0}
+    assert recovery.executions_sweep() == {
+        "task_runs": 0,
+        "executions": 1,
+        "queued": 0,
+        "pauses": 0,
+        "subflows": 0,
+        "flow_retries": 0,
+    }

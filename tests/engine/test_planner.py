@@ -125,11 +125,11 @@ class Simulation:
         return render_value(value, {**self.context, "execution": {"state": seen.value}})
 
     def work(self) -> None:
-        """Every waiting runnable task run ends, as its outcome says (SUCCESS by default)."""
+        """Every waiting runnable task run (new or restarted) ends, as its outcome says (SUCCESS by default)."""
         batch = []
         for run_id, current in self.runs.items():
             task = self.flow.task(current.task_id)
-            if current.state == State.CREATED and not hasattr(task, "branches"):
+            if current.state in (State.CREATED, State.RESTARTED) and not hasattr(task, "branches"):
                 end = tolerated(
                     task,
                     self.outcomes.get(

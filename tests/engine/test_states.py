@@ -9,6 +9,7 @@ from flowhub.engine.states import (
     TERMINAL,
     State,
     check_execution_transition,
+    check_task_run_reopening,
     check_task_run_transition,
 )
 
@@ -21,7 +22,9 @@ EXECUTION_ALLOWED = {
     ("KILLING", "KILLED"),
     ("RESTARTED", "RUNNING"), ("RESTARTED", "KILLING"),
     ("SUCCESS", "RESTARTED"), ("WARNING", "RESTARTED"), ("FAILED", "RESTARTED"), ("KILLED", "RESTARTED"),
-    ("CANCELLED", "RESTARTED"),
+    ("CANCELLED", "RESTARTED"), ("RETRIED", "RESTARTED"),
+    # a flow `retry`: waiting in place (RETRYING, then restarted or killed), or handing over to a new execution
+    ("RUNNING", "RETRYING"), ("RETRYING", "RESTARTED"), ("RETRYING", "KILLED"), ("RUNNING", "RETRIED"),
 }  # fmt: skip
 TASK_RUN_ALLOWED = {
     ("CREATED", "RUNNING"), ("CREATED", "SKIPPED"), ("CREATED", "KILLED"),
@@ -30,7 +33,12 @@ TASK_RUN_ALLOWED = {
     ("RETRYING", "RUNNING"), ("RETRYING", "KILLED"), ("PAUSED", "RUNNING"), ("PAUSED", "KILLED"),
     ("PAUSED", "SUCCESS"), ("PAUSED", "WARNING"), ("PAUSED", "FAILED"), ("PAUSED", "CANCELLED"),
     ("KILLING", "KILLED"),
+    # skipped by a user before it ends; reopened by a restart or a replay, then claimed like a created run
+    ("RUNNING", "SKIPPED"), ("RETRYING", "SKIPPED"),
+    ("RESTARTED", "RUNNING"), ("RESTARTED", "SKIPPED"), ("RESTARTED", "KILLED"),
 }  # fmt: skip
+ENDED_TASK_RUN = ("SUCCESS", "WARNING", "FAILED", "KILLED", "SKIPPED")
+REOPENING_ALLOWED = {(ended, target) for ended in ENDED_TASK_RUN for target in ("RESTARTED", "RUNNING")}
 
 PAIRS = list(itertools.product(State, State))
 
@@ -51,6 +59,15 @@ def test_task_run_transitions_are_exactly_the_designed_ones(current, target):
     else:
         with pytest.raises(IllegalTransitionError):
             check_task_run_transition(current, target)
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS)
+def test_only_an_ended_task_run_reopens_and_only_to_run_again_or_be_gone_back_into(current, target):
+    if (current.value, target.value) in REOPENING_ALLOWED:
+        check_task_run_reopening(current, target)
+    else:
+        with pytest.raises(IllegalTransitionError):
+            check_task_run_reopening(current, target)
 
 
 def test_terminal_task_runs_never_change_and_executions_only_restart():
