@@ -144,3 +144,7 @@ def test_a_later_task_reads_a_loop_s_outputs_by_value(api):
     execution = execute(api, "acme", "indexed")
     assert execution.state == "SUCCESS"
     assert TaskRun.objects.get(execution=execution, task_id="read").outputs == {"value": "A0+B1"}
+    runs = api.get(f"/api/v1/executions/{execution.id}").json()["taskRunList"]
+    assert [(run["taskId"], run.get("value")) for run in runs] == [
+        ("each", None), ("shout", "a"), ("shout", "b"), ("read", None)
+    ]  # fmt: skip
