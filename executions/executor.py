@@ -19,13 +19,13 @@ from flowhub.engine.flowable import ExecutorTask
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs
-from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_run_task
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .run_context import task_run_variables
 from .store import STORE
 from .transitions import execution_transition, history_entry, task_run_transition
 
@@ -77,7 +77,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             state_history=[history_entry(State.CREATED, now)],
         )
         runs[run.id] = run
-        verdict = True if task.runIf is None else _evaluated(execution, parsed, ended_outputs(), task, runs_if)
+        verdict = True if task.runIf is None else _evaluated(execution, parsed, ended_outputs(), run, runs, runs_if)
         if verdict is None:
             _fail(run, now)
         elif not verdict:
@@ -86,7 +86,7 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             transaction.on_commit(partial(enqueue_run_task, run.id))
     for run_id in decision.resolve:
         run = runs[run_id]
-        outputs = _evaluated(execution, parsed, ended_outputs(), parsed.task(run.task_id), started_outputs)
+        outputs = _evaluated(execution, parsed, ended_outputs(), run, runs, started_outputs)
         if outputs is None:
             _fail(run, now)
         else:
@@ -104,9 +104,15 @@ def _fail(run: TaskRun, now: Any) -> None:
 
 
 def _evaluated(
-    execution: Execution, parsed: ParsedFlow, outputs: dict[str, Any], task: TaskDefinition, evaluate: Any
+    execution: Execution,
+    parsed: ParsedFlow,
+    outputs: dict[str, Any],
+    run: TaskRun,
+    runs: dict[str, TaskRun],
+    evaluate: Any,
 ) -> Any:
-    """`evaluate(task, render)` with the execution's context; None, with the reason logged, if rendering fails."""
+    """`evaluate(task, render)` with the run's context; None, with the reason logged, if rendering fails."""
+    task = parsed.task(run.task_id)
     revealed = RevealedSecrets()
     context = variables(
         parsed,
@@ -115,6 +121,7 @@ def _evaluated(
         task={"id": task.id, "type": task.type},
         functions=namespace_functions(STORE, parsed.namespace, revealed),
     )
+    context.update(task_run_variables(run, runs))
     try:
         return evaluate(task, lambda value: templating.render_value(value, context))
     except EngineError as exc:
