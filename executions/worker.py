@@ -154,7 +154,9 @@ def _run(
         execution_info(execution),
         task_outputs(tuple(run.view() for run in runs.values())),
         task={"id": task.id, "type": task.type},
-        functions=namespace_functions(STORE, parsed.namespace, ctx.revealed),
+        functions=namespace_functions(
+            STORE, parsed.namespace, ctx.revealed, lambda uri: ctx.services.execution_file_open(ctx.task_run, uri)
+        ),
     )
     ctx.variables.update(task_run_variables(task_run, runs))
     with _deadline(task, ctx, timed_out):
