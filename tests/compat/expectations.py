@@ -98,6 +98,8 @@ class Run(_Strict):
     files: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
     webhook: dict[str, Any] | None = None
+    after: str | None = None
+    """Trigger this run only once the flow's previous run is in this state (RUNNING: so that it queues)."""
     steps: tuple[Step, ...] = ()
     state: str
     history: tuple[str, ...] | None = None
@@ -107,10 +109,10 @@ class Run(_Strict):
     logs: tuple[str | dict[str, str], ...] = ()
     logs_absent: tuple[str, ...] = Field(default=(), alias="logsAbsent")
 
-    @field_validator("state")
+    @field_validator("state", "after")
     @classmethod
-    def _known_state(cls, value: str) -> str:
-        return _state(value)
+    def _known_state(cls, value: str | None) -> str | None:
+        return None if value is None else _state(value)
 
     @field_validator("history")
     @classmethod

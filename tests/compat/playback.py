@@ -15,7 +15,7 @@ import pytest
 
 from flowhub.engine.tasks.triggers import Webhook
 
-from .expectations import CorpusFlow, Run, Step, mismatches, task_run_key
+from .expectations import CorpusFlow, Step, mismatches, task_run_key
 
 ENDED = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED"})
 TASK_RUN_ENDED = ENDED | {"SKIPPED"}
@@ -64,13 +64,22 @@ def prepare(client: Client, flows: Iterable[CorpusFlow]) -> None:
                 _ok(client.put_secret(namespace, name, value), f"{flow}: secret {namespace}/{name}")
 
 
-def trigger(client: Client, flow: CorpusFlow, run: Run) -> Response:
-    """Start one execution of the flow as `run` says: by its form, or through its webhook."""
+def trigger(client: Client, flow: CorpusFlow, timeout: float) -> list[Response]:
+    """Start the flow's runs in order, each by its form or through the flow's webhook; a run with `after`
+    waits for the run before it to be in that state."""
     parsed = flow.flow
-    if run.webhook is None:
-        return client.start(parsed.namespace, parsed.id, run.inputs, run.files, run.labels)
-    key = next(trigger.key for trigger in parsed.triggers if isinstance(trigger, Webhook))
-    return client.post(f"/executions/webhook/{parsed.namespace}/{parsed.id}/{key}", body=run.webhook["body"])
+    triggered: list[Response] = []
+    for run in flow.expectation.runs:
+        if run.after is not None and triggered:
+            _ok(triggered[-1], f"triggering {flow}")
+            client.wait_until(triggered[-1].json()["id"], _in_state(run.after), run.after, timeout)
+        if run.webhook is None:
+            triggered.append(client.start(parsed.namespace, parsed.id, run.inputs, run.files, run.labels))
+        else:
+            key = next(trigger.key for trigger in parsed.triggers if isinstance(trigger, Webhook))
+            path = f"/executions/webhook/{parsed.namespace}/{parsed.id}/{key}"
+            triggered.append(client.post(path, body=run.webhook["body"]))
+    return triggered
 
 
 def skip_unless_runnable(flow: CorpusFlow) -> None:
@@ -94,6 +103,10 @@ def play(client: Client, flow: CorpusFlow, triggered: list[Response], timeout: f
             pytest.fail(f"{flow} ({execution_id}):\n- " + "\n- ".join(problems) + f"\nlogs:\n{shown}")
 
 
+def _in_state(state: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda execution: execution["state"]["current"] == state
+
+
 def _ended(flow: CorpusFlow, history_seen: int, execution: dict[str, Any]) -> bool:
     """Ended after the last step, and its `afterExecution` tasks too: they run once the state is final."""
     if execution["state"]["current"] not in ENDED or len(execution["state"]["histories"]) <= history_seen:
@@ -106,10 +119,7 @@ def _ended(flow: CorpusFlow, history_seen: int, execution: dict[str, Any]) -> bo
 def _do(client: Client, flow: CorpusFlow, step: Step, execution_id: str, timeout: float) -> tuple[str, int]:
     """Do a step; the execution it leaves the run on, and how many states its history had then."""
     if step.wait is not None:
-        wanted = step.wait
-        execution = client.wait_until(
-            execution_id, lambda execution: execution["state"]["current"] == wanted, wanted, timeout
-        )
+        execution = client.wait_until(execution_id, _in_state(step.wait), step.wait, timeout)
         return execution_id, len(execution["state"]["histories"])
     execution = client.execution(execution_id)
     seen = len(execution["state"]["histories"])

@@ -7,19 +7,20 @@ then each test takes its flow's runs through their steps and checks how they end
 Expectations: `tests/compat/expected/<flow stem>.yml`, one per flow (a test checks none is missing).
 
     setup:                          # all optional
-      flows: [30_subflow_child]     # other corpus flows it needs (a Subflow's children), saved first
+      flows: [28_subflow_child]     # other corpus flows it needs (a Subflow's children), saved first
       kv:                           # namespace → key → value, stored typed as the value's JSON
         company.team: {region: eu}
       files:                        # namespace → path → content: namespace files
         company.team: {/scripts/clean.py: "print('clean')"}
       secrets:                      # namespace → name → value
         company.team: {API_TOKEN: s3cr3t}
-    runs:                           # one execution each, all triggered at once, in this order
+    runs:                           # one execution each, triggered at once, in this order
       - inputs: {user: Ada}         # form fields; ${http} is the base URL of the runner's loopback
                                     #   HTTP server (tests/compat/echo.py), anywhere in the file
         files: {data: "id\\n1\\n"}  # FILE inputs: input id → the uploaded file's content
         labels: {env: prod}         # execution labels, as `?labels=env:prod`
         webhook: {body: {id: 7}}    # instead of the form: POST this JSON to the flow's Webhook trigger
+        after: RUNNING              # trigger it only once the flow's run before it is in this state
         steps:                      # done in order once it runs; each does one thing:
           - wait: PAUSED            #   until the execution is in this state
           - resume: {ok: "true"}    #   POST …/resume with these form inputs
@@ -66,11 +67,7 @@ def triggered(stack, echo_url):
     api, _ = stack
     flows = {flow.stem: flow for flow in corpus_flows(echo_url)}
     prepare(api, flows.values())
-    responses = {
-        stem: [trigger(api, flow, run) for run in flow.expectation.runs]
-        for stem, flow in flows.items()
-        if not flow.flow.not_runnable
-    }
+    responses = {stem: trigger(api, flow, RUN_TIMEOUT) for stem, flow in flows.items() if not flow.flow.not_runnable}
     return api, flows, responses
 
 
