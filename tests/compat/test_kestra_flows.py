@@ -40,7 +40,7 @@ def _every_task(flows):
 
 def test_the_corpus_covers_the_whole_flow_syntax():
     flows = [parse_flow(_source(path), task_registry()) for path in CORPUS]
-    assert len(flows) == 26
+    assert len(flows) == 36
     input_types = {spec.type for flow in flows for spec in flow.inputs}
     assert input_types == set(ValueType)
     used = {type(task) for task in _every_task(flows)}
