@@ -90,6 +90,7 @@ def skip_unless_runnable(flow: CorpusFlow) -> None:
 
 def play(client: Client, flow: CorpusFlow, triggered: list[Response], timeout: float) -> None:
     """Take each triggered run through its steps to its end, and check it is what the flow expects."""
+    __tracebackhide__ = True
     for run, response in zip(flow.expectation.runs, triggered, strict=True):
         _ok(response, f"triggering {flow}")
         execution_id = response.json()["id"]
