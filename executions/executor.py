@@ -28,7 +28,6 @@ from flowhub.engine.planner import (
     state_seen,
     task_outputs,
 )
-from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.states import TERMINAL, State
 from flowhub.engine.tasks.flow import Pause, Subflow
 from namespaces.flows import parsed_revision
@@ -40,6 +39,7 @@ from .flow_retry import flow_retry_scheduled
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .pauses import task_run_pause
+from .run_context import task_run_variables
 from .store import STORE
 from .subflows import subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
@@ -100,7 +100,9 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
             state_history=[history_entry(State.CREATED, now)],
         )
         runs[run.id] = run
-        verdict = True if task.runIf is None else _evaluated(execution, parsed, info(), ended_outputs(), task, runs_if)
+        verdict = (
+            True if task.runIf is None else _evaluated(execution, parsed, info(), ended_outputs(), run, runs, runs_if)
+        )
         if verdict is None:
             _fail(run, now)
         elif not verdict:
@@ -111,11 +113,11 @@ def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[
         run = runs[run_id]
         task = parsed.task(run.task_id)
         if isinstance(task, Pause):
-            _pause(execution, parsed, info(), ended_outputs(), run, task, now)
+            _pause(execution, parsed, info(), ended_outputs(), run, runs, now)
             continue
         # A Subflow starts by creating its execution; the other flowables by evaluating what they run.
         start = partial(subflow_start, execution, run) if isinstance(task, Subflow) else started_outputs
-        outputs = _evaluated(execution, parsed, info(), ended_outputs(), task, start)
+        outputs = _evaluated(execution, parsed, info(), ended_outputs(), run, runs, start)
         if outputs is None:
             _fail(run, now)
         else:
@@ -138,11 +140,11 @@ def _pause(
     info: ExecutionInfo,
     outputs: dict[str, Any],
     run: TaskRun,
-    task: Pause,
+    runs: dict[str, TaskRun],
     now: Any,
 ) -> None:
     """Start a Pause task's run: PAUSED with its execution, until resumed or its wait is over."""
-    wait = _evaluated(execution, parsed, info, outputs, task, pauses.wait)
+    wait = _evaluated(execution, parsed, info, outputs, run, runs, pauses.wait)
     if wait is None:
         _fail(run, now)
     else:
@@ -154,10 +156,12 @@ def _evaluated(
     parsed: ParsedFlow,
     info: ExecutionInfo,
     outputs: dict[str, Any],
-    task: TaskDefinition,
+    run: TaskRun,
+    runs: dict[str, TaskRun],
     evaluate: Any,
 ) -> Any:
-    """`evaluate(task, render)` with the execution's context; None, with the reason logged, if rendering fails."""
+    """`evaluate(task, render)` with the run's context; None, with the reason logged, if rendering fails."""
+    task = parsed.task(run.task_id)
     revealed = RevealedSecrets()
     context = variables(
         parsed,
@@ -166,6 +170,7 @@ def _evaluated(
         task={"id": task.id, "type": task.type},
         functions=namespace_functions(STORE, parsed.namespace, revealed),
     )
+    context.update(task_run_variables(run, runs))
     try:
         return evaluate(task, lambda value: templating.render_value(value, context))
     except EngineError as exc:

@@ -34,6 +34,7 @@ class TaskRunSerializer(CompactSerializer):
     flowId = serializers.CharField(source="execution.flow_id")
     taskId = serializers.CharField(source="task_id")
     parentTaskRunId = serializers.CharField(source="parent_id", required=False)
+    value = serializers.CharField(required=False, help_text="The loop value it runs for, as text.")
     state = StateSerializer(source="*")
     outputs = serializers.DictField()
 

@@ -27,7 +27,6 @@ from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.retries import next_delay
 from flowhub.engine.states import State
-from flowhub.timestamps import iso_utc
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_advance, enqueue_run_task
@@ -35,6 +34,7 @@ from .executor import execution_info
 from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .run_context import task_run_variables
 from .store import STORE, TASK_SERVICES
 from .transitions import task_run_transition
 
@@ -117,17 +117,6 @@ def end_killed(task_run: TaskRun) -> None:
         task_run_transition(task_run, State.KILLED, ended_at=timezone.now())
 
 
-def _taskrun_variables(task_run: TaskRun, runs: dict[str, TaskRun]) -> dict[str, Any]:
-    """`taskrun`: its id, start and attempts; in a loop its `value` and `iteration` (of the nearest loop)."""
-    variables_ = {"id": task_run.id, "startDate": iso_utc(task_run.started_at), "attemptsCount": task_run.attempt - 1}
-    current: TaskRun | None = task_run
-    while current is not None and current.iteration is None:
-        current = runs.get(current.parent_id or "")
-    if current is not None:
-        variables_.update(value=task_run.value, iteration=current.iteration)
-    return variables_
-
-
 @contextmanager
 def _deadline(task: TaskDefinition, ctx: RunContext, timed_out: threading.Event) -> Iterator[None]:
     """Within the task's `timeout` (one attempt's): past it the task is asked to stop, as a kill would
@@ -166,11 +155,11 @@ def _run(
         execution_info(execution, views),
         task_outputs(views),
         task={"id": task.id, "type": task.type},
-        taskrun=_taskrun_variables(task_run, runs),
-        functions=namespace_functions(STORE, parsed.namespace, ctx.revealed),
+        functions=namespace_functions(
+            STORE, parsed.namespace, ctx.revealed, lambda uri: ctx.services.execution_file_open(ctx.task_run, uri)
+        ),
     )
-    if (parent := runs.get(task_run.parent_id or "")) is not None:
-        ctx.variables["parent"] = {"taskrun": {"value": parent.value}, "outputs": parent.outputs}
+    ctx.variables.update(task_run_variables(task_run, runs))
     with _deadline(task, ctx, timed_out):
         outputs = ctx.revealed.mask(task.run(ctx))
     return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see

@@ -1,6 +1,7 @@
 """The template functions that reach outside the execution: `kv()`, `secret()` and `read()`.
 
-They read through a `NamespaceStore` (ports.py) that the Django apps implement. Every value that
+They read through a `NamespaceStore` (ports.py) that the Django apps implement; `read()` of a
+`kestra://` URI reads a file of the execution, when the caller gives a reader for them. Every value that
 `secret()` hands out is remembered in `RevealedSecrets`, so that logs and stored outputs show
 `****` in its place.
 """
@@ -8,11 +9,17 @@ They read through a `NamespaceStore` (ports.py) that the Django apps implement. 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
+from .errors import TemplateError
 from .ports import NamespaceStore
+from .templating import MAX_OUTPUT_CHARS
 
 MASK = "****"
+EXECUTION_FILE_SCHEME = "kestra://"
+
+ExecutionFileReader = Callable[[str], IO[bytes]]
+"""Opens a `kestra://` file of the execution a template renders for; refuses any other file."""
 
 
 class RevealedSecrets:
@@ -41,7 +48,10 @@ class RevealedSecrets:
 
 
 def namespace_functions(
-    store: NamespaceStore, flow_namespace: str, revealed: RevealedSecrets
+    store: NamespaceStore,
+    flow_namespace: str,
+    revealed: RevealedSecrets,
+    execution_files: ExecutionFileReader | None = None,
 ) -> dict[str, Callable[..., Any]]:
     """The functions a template of a flow in `flow_namespace` may call, under Kestra's names."""
 
@@ -55,6 +65,17 @@ def namespace_functions(
         return value
 
     def read(path: str) -> str:
-        return store.read(flow_namespace, path.removeprefix("nsfile://"))
+        if not path.startswith(EXECUTION_FILE_SCHEME):
+            return store.read(flow_namespace, path.removeprefix("nsfile://"))
+        if execution_files is None:
+            raise TemplateError(f"read('{path[:200]}'): an execution's files cannot be read here")
+        with execution_files(path) as stream:
+            data = stream.read(MAX_OUTPUT_CHARS + 1)
+        if len(data) > MAX_OUTPUT_CHARS:
+            raise TemplateError(f"read('{path[:200]}'): the file is larger than {MAX_OUTPUT_CHARS} bytes")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateError(f"read('{path[:200]}'): not UTF-8 text at byte {exc.start}") from None
 
     return {"kv": kv, "secret": secret, "read": read}

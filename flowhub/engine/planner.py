@@ -52,6 +52,7 @@ from .tasks.flow import (
     Subflow,
     Switch,
 )
+from .templating.text import to_json
 
 LOOPS = (ForEach, EachSequential, EachParallel)
 RESOLVED = (Sequential, Parallel, If, Switch, AllowFailure, Dag, Pause, *LOOPS, Subflow)
@@ -331,7 +332,7 @@ def loop_values(rendered: Any) -> list[str]:
         raise TemplateError(f"the values must be a list or a JSON array, not {type(items).__name__}")
     if any(item is None for item in items):
         raise TemplateError("a loop value is null")
-    return list(dict.fromkeys(item if isinstance(item, str) else json.dumps(item) for item in items))
+    return list(dict.fromkeys(item if isinstance(item, str) else to_json(item) for item in items))
 
 
 def runs_if(task: TaskDefinition, render: Callable[[Any], Any]) -> bool:

@@ -1,5 +1,11 @@
 """Running an execution to its end by calling the executor and worker steps directly, as Celery would."""
 
+import time
+from collections.abc import Callable
+
+from django.db.models import Q
+from django.utils import timezone
+
 from executions import executor, worker
 from executions.models import Execution, TaskRun
 from flowhub.engine.states import TERMINAL, State
@@ -20,3 +26,21 @@ def run_until(execution_id: str, states: frozenset[State], max_steps: int = 50) 
         if State(execution.state) in states:
             return execution
     raise AssertionError(f"execution {execution_id} did not reach {sorted(states)} in {max_steps} steps")
+
+
+def drive_until(done: Callable[[], bool], timeout: float = 60) -> None:
+    """Advance every unfinished execution (a Subflow's children, queued ones too) and run the due task runs,
+    as Celery would, until `done()`; a retry's delay is waited out."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not done after {timeout}s")
+        unfinished = Execution.objects.exclude(state__in=[state.value for state in TERMINAL])
+        for execution_id in unfinished.values_list("id", flat=True):
+            executor.execution_advance(execution_id=execution_id)
+        waiting = Q(state__in=[State.CREATED, State.RESTARTED]) | Q(state=State.RETRYING, retry_at__lte=timezone.now())
+        due = list(TaskRun.objects.filter(waiting, on_worker=True).values_list("id", flat=True))
+        for task_run_id in due:
+            worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
+        if not due:
+            time.sleep(0.05)

@@ -144,6 +144,32 @@ def test_a_later_task_reads_a_loop_s_outputs_by_value(api):
     execution = execute(api, "acme", "indexed")
     assert execution.state == "SUCCESS"
     assert TaskRun.objects.get(execution=execution, task_id="read").outputs == {"value": "A0+B1"}
+    runs = api.get(f"/api/v1/executions/{execution.id}").json()["taskRunList"]
+    assert [(run["taskId"], run.get("value")) for run in runs] == [
+        ("each", None), ("shout", "a"), ("shout", "b"), ("read", None)
+    ]  # fmt: skip
+
+
+def test_a_condition_and_a_run_if_inside_a_loop_see_the_iteration_s_value(api):
+    source = (
+        "id: conditions\nnamespace: acme\ntasks:\n"
+        "  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: [a, b]\n    tasks:\n"
+        "      - id: branch\n        type: io.kestra.plugin.core.flow.If\n"
+        "        condition: \"{{ taskrun.value == 'b' and taskrun.iteration == 1 }}\"\n        then:\n"
+        "          - id: inner\n            type: io.kestra.plugin.core.debug.Return\n"
+        '            format: "{{ parent.taskrun.value }}"\n'
+        "      - id: only_a\n        type: io.kestra.plugin.core.log.Log\n        message: a\n"
+        "        runIf: \"{{ taskrun.value == 'a' }}\"\n"
+    )
+    api.post("/api/v1/flows", source, content_type=YAML)
+    execution = execute(api, "acme", "conditions")
+    assert execution.state == "SUCCESS"
+    runs = TaskRun.objects.filter(execution=execution)
+    assert {(run.task_id, run.value): run.state for run in runs if run.task_id != "each"} == {
+        ("branch", "a"): "SUCCESS", ("branch", "b"): "SUCCESS", ("inner", "b"): "SUCCESS",
+        ("only_a", "a"): "SUCCESS", ("only_a", "b"): "SKIPPED",
+    }  # fmt: skip
+    assert runs.get(task_id="inner").outputs == {"value": "b"}
 
 
 DAG = next(path for path in CORPUS if path.name == "06_dag.yml").read_text()

@@ -85,3 +85,39 @@ def test_a_missing_key_or_secret_fails_the_task_saying_which(api):
     assert run_to_end(execution_id).state == "FAILED"
     (error,) = LogEntry.objects.filter(level="ERROR").values_list("message", flat=True)
     assert "No value found for key 'region' in namespace 'acme.sales.eu' or its parents" in error
+
+
+READER = """\
+id: reader
+namespace: acme
+inputs:
+  - id: elsewhere
+    type: STRING
+    defaults: ""
+tasks:
+  - id: write
+    type: io.kestra.plugin.core.storage.Write
+    content: "written by {{ execution.id }}"
+  - id: mine
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.write.uri) }}"
+  - id: theirs
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.elsewhere) }}"
+    runIf: "{{ inputs.elsewhere is not empty }}"
+"""
+
+
+def test_read_gives_a_file_of_the_execution_and_refuses_another_execution_s(api):
+    assert api.post("/api/v1/flows", READER, content_type=YAML).status_code == 200
+    first = run_to_end(api.post("/api/v1/executions/acme/reader").json()["id"])
+    runs = {run.task_id: run for run in TaskRun.objects.filter(execution=first)}
+    assert first.state == "SUCCESS"
+    assert runs["mine"].outputs == {"value": f"written by {first.id}"}
+
+    response = api.post("/api/v1/executions/acme/reader", {"elsewhere": runs["write"].outputs["uri"]})
+    second = run_to_end(response.json()["id"])
+    assert second.state == "FAILED"
+    assert TaskRun.objects.get(execution=second, task_id="theirs").state == "FAILED"
+    errors = LogEntry.objects.filter(execution=second, level="ERROR").values_list("message", flat=True)
+    assert any(f"is not a file of execution {second.id}" in message for message in errors), list(errors)

@@ -1,4 +1,5 @@
-"""Ten flows written in Kestra's syntax (tests/compat/flows), for the compatibility tests."""
+"""The compatibility corpus: flows written in Kestra's syntax (tests/compat/flows), each with what it must
+do when run (tests/compat/expected)."""
 
 from pathlib import Path
 

@@ -1,10 +1,11 @@
-"""Ten flows in Kestra's syntax (tests/compat/flows): saved as written, and given back byte for byte."""
+"""The corpus of flows in Kestra's syntax (tests/compat/flows): saved as written, given back byte for byte,
+and covering the whole flow syntax. What each does when run: tests/compat/expected."""
 
 from pathlib import Path
 
 import pytest
 
-from flowhub.engine.flowable import ExecutorTask
+from flowhub.engine.flowable import FlowableTask
 from flowhub.engine.inputs import ValueType
 from flowhub.engine.parser import parse_flow
 from flowhub.engine.registry import TaskDefinition, TriggerDefinition
@@ -33,14 +34,18 @@ def _tasks(tasks) -> list[TaskDefinition]:
     return found
 
 
+def _every_task(flows):
+    return [task for flow in flows for task in _tasks(flow.tasks + flow.errors + flow.finally_ + flow.after_execution)]
+
+
 def test_the_corpus_covers_the_whole_flow_syntax():
     flows = [parse_flow(_source(path), task_registry()) for path in CORPUS]
-    assert len(flows) == 10
+    assert len(flows) == 36
     input_types = {spec.type for flow in flows for spec in flow.inputs}
     assert input_types == set(ValueType)
-    used = {type(task) for flow in flows for task in _tasks(flow.tasks + flow.errors + flow.finally_)}
-    executor_types = {kind for kind in task_registry().types() if issubclass(kind, ExecutorTask)}
-    assert executor_types <= used
+    used = {type(task) for task in _every_task(flows)}
+    task_types = {kind for kind in task_registry().types() if issubclass(kind, TaskDefinition)}
+    assert task_types <= used
     trigger_types = {kind for kind in task_registry().types() if issubclass(kind, TriggerDefinition)}
     assert trigger_types <= {type(trigger) for flow in flows for trigger in flow.triggers}
     documents = [flow.document for flow in flows]
@@ -72,3 +77,20 @@ def test_a_kestra_flow_is_accepted_as_written_and_returned_byte_for_byte(api, pa
     updated = api.put(url, source, content_type=YAML)
     assert updated.status_code == 200, updated.content
     assert api.get(f"{url}?source=true").json()["source"] == source
+
+
+def test_the_corpus_uses_every_common_task_property():
+    flows = [parse_flow(_source(path), task_registry()) for path in CORPUS]
+    tasks = _every_task(flows)
+    for name in ("description", "disabled", "timeout", "retry", "allowFailure", "allowWarning", "runIf"):
+        assert any(getattr(task, name) for task in tasks), name
+    retries = [task.retry for task in tasks if task.retry] + [
+        flow.policies.retry for flow in flows if flow.policies.retry
+    ]
+    assert {retry.type for retry in retries} == {"constant", "exponential", "random"}
+    for name in ("maxAttempt", "maxDuration", "warningOnRetry"):
+        assert any(getattr(retry, name) for retry in retries), name
+    flowables = [task for task in tasks if isinstance(task, FlowableTask)]
+    assert any(task.errors for task in flowables) and any(task.finally_ for task in flowables)
+    output_types = {spec.type for flow in flows for spec in flow.outputs}
+    assert output_types >= {"STRING", "INT", "FLOAT", "BOOLEAN", "JSON", "FILE"}

@@ -1,5 +1,7 @@
 """kv(), secret() and read() as templates call them, over an in-memory namespace store."""
 
+import io
+
 import pytest
 
 from flowhub.engine import templating
@@ -66,3 +68,13 @@ def test_masking_hides_a_longer_secret_before_a_shorter_one_inside_it():
 def test_read_takes_a_path_or_an_nsfile_uri():
     store = DictStore(files={("acme.sales", "/sql/q.sql"): "SELECT 1"})
     assert render("{{ read('/sql/q.sql') }}|{{ read('nsfile:///sql/q.sql') }}", store) == "SELECT 1|SELECT 1"
+
+
+def test_read_takes_a_file_of_the_execution_through_the_reader_it_is_given():
+    files = {"kestra:///acme/sales/f/executions/e1/t/r/a.txt": "héllo".encode(), "kestra:///big": b"x" * (2**20 + 1)}
+    functions = namespace_functions(DictStore(), "acme.sales", RevealedSecrets(), lambda uri: io.BytesIO(files[uri]))
+    assert templating.render("{{ read('kestra:///acme/sales/f/executions/e1/t/r/a.txt') }}", functions) == "héllo"
+    with pytest.raises(TemplateError, match="larger than"):
+        templating.render("{{ read('kestra:///big') }}", functions)
+    with pytest.raises(TemplateError, match="cannot be read here"):
+        render("{{ read('kestra:///acme/sales/f/executions/e1/t/r/a.txt') }}", DictStore())

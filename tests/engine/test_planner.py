@@ -323,7 +323,11 @@ def test_nested_loops_and_the_older_each_tasks():
 
 @pytest.mark.parametrize(
     ("values", "expected"),
-    [([1, "a", {"k": 1}, 1], ["1", "a", '{"k": 1}']), ('["p", "q"]', ["p", "q"])],
+    [
+        ([1, "a", {"k": 1}, 1], ["1", "a", '{"k":1}']),
+        ('["p", "q"]', ["p", "q"]),
+        ('[{"name": "Zoë", "tier": null}, [1, 2.5]]', ['{"name":"Zoë"}', "[1,2.5]"]),  # as Kestra's Jackson writes them
+    ],
 )
 def test_loop_values_are_text_each_once(values, expected):
     assert loop_values(values) == expected
