@@ -16,7 +16,7 @@ from flowhub.engine import templating
 from flowhub.engine.context import ExecutionInfo, variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.flowable import ExecutorTask
-from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.functions import RevealedSecrets
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import Plan, Snapshot, plan, runs_if, started_outputs, task_outputs
 from flowhub.engine.registry import TaskDefinition
@@ -26,7 +26,7 @@ from namespaces.flows import parsed_revision
 from .dispatch import enqueue_run_task
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
-from .store import STORE
+from .store import template_functions
 from .transitions import execution_transition, history_entry, task_run_transition
 
 MAX_STEPS_PER_ADVANCE = 1000
@@ -113,7 +113,7 @@ def _evaluated(
         execution_info(execution),
         outputs,
         task={"id": task.id, "type": task.type},
-        functions=namespace_functions(STORE, parsed.namespace, revealed),
+        functions=template_functions(execution, revealed),
     )
     try:
         return evaluate(task, lambda value: templating.render_value(value, context))
@@ -128,7 +128,7 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
     outputs: dict[str, Any] = {}
     if state in (State.SUCCESS, State.WARNING) and parsed.outputs:
         revealed = RevealedSecrets()
-        functions = namespace_functions(STORE, parsed.namespace, revealed)
+        functions = template_functions(execution, revealed)
         context = variables(parsed, execution_info(execution), outputs_by_task, functions=functions)
         try:
             for spec in parsed.outputs:
@@ -147,8 +147,9 @@ def execution_info(execution: Execution) -> ExecutionInfo:
         id=execution.id,
         state=execution.state,
         start_date=execution.state_history[0]["date"] if execution.state_history else None,
-        original_id=execution.id,
+        original_id=execution.original_id or execution.id,
         flow_revision=execution.flow_revision.revision,
         labels={label["key"]: label["value"] for label in execution.labels},
         inputs=execution.inputs,
+        trigger=execution.trigger,
     )

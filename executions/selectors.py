@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.files import File
 from django.db.models import QuerySet
 
 from flowhub.exceptions import NotFound
 
+from .files import execution_file_open, execution_prefix
 from .models import Execution, LogEntry
 
 
@@ -36,3 +38,9 @@ def log_list(
     if attempt is not None:
         logs = logs.filter(attempt=attempt)
     return logs
+
+
+def execution_file_get(*, execution: Execution, uri: str) -> File:
+    """A stored file of `execution`, opened, by its `kestra:///` URI `path`; another execution's is Invalid."""
+    prefix = execution_prefix(execution.namespace, execution.flow_id, execution.id)
+    return execution_file_open(prefix=prefix, uri=uri, field="path")

@@ -234,6 +234,8 @@ FLOWHUB_ADMIN_PASSWORD = env_str("FLOWHUB_ADMIN_PASSWORD", "")
 FLOWHUB_WORKER_CONCURRENCY = env_int("FLOWHUB_WORKER_CONCURRENCY", 2, minimum=1)
 # A running attempt heartbeats six times per lease; one silent for a whole lease counts as worker lost.
 FLOWHUB_TASK_LEASE_SECONDS = env_int("FLOWHUB_TASK_LEASE_SECONDS", 30, minimum=6)
+# Log lines one task attempt may store; past it a WARN line says so and the rest are dropped.
+FLOWHUB_MAX_LOG_BYTES_PER_RUN = env_int("FLOWHUB_MAX_LOG_BYTES_PER_RUN", 1024 * 1024, minimum=1024)
 
 LOGGING = {
     "version": 1,

@@ -15,7 +15,8 @@ from .registry import TaskDefinition
 from .yamlsource import Path
 
 FLOW_PROPERTIES = ("afterExecution", "concurrency", "retry")
-TASK_PROPERTIES = ("logLevel",)
+TASK_PROPERTIES = ("logLevel", "cache")
+"""Properties flowhub accepts and does not apply yet: every task's `logLevel`, a WorkingDirectory's `cache`."""
 
 
 def flow_gaps(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -29,5 +30,5 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     if isinstance(task, ExecutorTask) and not isinstance(task, RESOLVED):
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
     for name in TASK_PROPERTIES:
-        if getattr(task, name) is not None:
+        if getattr(task, name, None) is not None:
             yield (name,), f"flowhub does not apply a task's '{name}' yet"
