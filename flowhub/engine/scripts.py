@@ -69,11 +69,13 @@ _LEVEL_ALIASES = {"WARNING": "WARN", "CRITICAL": "ERROR", "FATAL": "ERROR"}
 # stays there: a worker killed outright cannot kill the group itself, so a watcher in the group polls
 # the worker (the shell's parent) and kills the whole group once it is gone. SIGTERM (a stop) is left
 # to the command: the shell traps it and keeps waiting, so the command's exit status is the script's.
+# The shell's own notices ("Terminated") are not the script's output: its stderr goes once the command has it.
 _GUARD = """\
 worker=$PPID
 trap : TERM
 "$@" &
 job=$!
+exec 2>/dev/null
 (while kill -0 "$worker" 2>/dev/null; do sleep 1; done; kill -KILL 0) >/dev/null 2>&1 &
 while :; do
     wait "$job"
