@@ -213,11 +213,11 @@ class ExecutionFileApi(APIView):
     def get(self, request: Request, execution_id: str, **_: Any) -> StreamingFileResponse:
         execution = selectors.execution_get(execution_id=execution_id)
         uri = _execution_file_uri(request)
-        stream = selectors.execution_file_get(execution=execution, uri=uri)
+        stream, size = selectors.execution_file_get(execution=execution, uri=uri)
         response = StreamingFileResponse(
             stream, content_type="application/octet-stream", as_attachment=True, filename=uri.rsplit("/", 1)[-1]
         )
-        response["Content-Length"] = str(stream.size)
+        response["Content-Length"] = str(size)
         return response
 
 
@@ -231,8 +231,9 @@ class ExecutionFileMetasApi(APIView):
     )
     def get(self, request: Request, execution_id: str, **_: Any) -> Response:
         execution = selectors.execution_get(execution_id=execution_id)
-        with selectors.execution_file_get(execution=execution, uri=_execution_file_uri(request)) as stream:
-            return Response({"size": stream.size})
+        return Response(
+            {"size": selectors.execution_file_size_get(execution=execution, uri=_execution_file_uri(request))}
+        )
 
 
 class LogListApi(APIView):

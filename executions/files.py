@@ -7,13 +7,15 @@ chunks; nothing is held in memory whole.
 
 from __future__ import annotations
 
-from django.core.files import File
+from typing import IO
+
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid, NotFound
+from namespaces.file_blobs import blob_open
 
 SCHEME = "kestra://"
 
@@ -34,12 +36,20 @@ def execution_file_path(*, prefix: str, uri: str, field: str) -> str:
     return path
 
 
-def execution_file_open(*, prefix: str, uri: str, field: str) -> File:
-    """The stored file `uri` of the execution whose files are under `prefix`, opened for reading."""
+def execution_file_open(*, prefix: str, uri: str, field: str) -> IO[bytes]:
+    """The stored file `uri` of the execution whose files are under `prefix`, as a stream (from S3 too)."""
+    return blob_open(_existing(prefix, uri, field))
+
+
+def execution_file_size(*, prefix: str, uri: str, field: str) -> int:
+    return default_storage.size(_existing(prefix, uri, field))
+
+
+def _existing(prefix: str, uri: str, field: str) -> str:
     path = execution_file_path(prefix=prefix, uri=uri, field=field)
     if not default_storage.exists(path):
         raise NotFound(f"no file at '{uri[:200]}'")
-    return default_storage.open(path, "rb")
+    return path
 
 
 def store_input_file(*, namespace: str, flow_id: str, execution_id: str, input_id: str, upload: UploadedFile) -> str:

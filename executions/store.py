@@ -109,8 +109,7 @@ class ServicesTaskServices:
         return f"{SCHEME}/{stored}"
 
     def execution_file_open(self, run: TaskRunRef, uri: str) -> IO[bytes]:
-        stream: IO[bytes] = execution_file_open(prefix=_prefix(run), uri=uri, field="uri")
-        return stream
+        return execution_file_open(prefix=_prefix(run), uri=uri, field="uri")
 
 
 def _prefix(execution: ExecutionRef) -> str:

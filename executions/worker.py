@@ -44,6 +44,7 @@ from .transitions import history_entry, task_run_transition
 logger = logging.getLogger(__name__)
 
 STOP_POLL_SECONDS = 0.1
+"""How soon a stopped WorkingDirectory's stop reaches the task it is running."""
 
 
 def task_run_execute(*, task_run_id: str, worker_id: str) -> None:

@@ -82,7 +82,7 @@ RequiredTasks = Annotated[
 
 
 class TaskGroup(TaskDefinition):
-    """A task that holds other tasks."""
+    """A task that holds other tasks: an ExecutorTask, or a WorkingDirectory, which a worker runs whole."""
 
     def branches(self) -> dict[str, tuple[TaskDefinition, ...]]:
         """Every list of tasks it holds, by property (`cases.<value>` for a Switch's cases)."""
