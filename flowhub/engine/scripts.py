@@ -69,7 +69,7 @@ _LEVEL_ALIASES = {"WARNING": "WARN", "CRITICAL": "ERROR", "FATAL": "ERROR"}
 # stays there: a worker killed outright cannot kill the group itself, so a watcher in the group polls
 # the worker (the shell's parent) and kills the whole group once it is gone. SIGTERM (a stop) is left
 # to the command: the shell traps it and keeps waiting, so the command's exit status is the script's.
-# The shell's own notices ("Terminated") are not the script's output: its stderr goes once the command has it.
+# Once the command has started, the shell's own stderr goes: its notices ("Terminated") are not the script's.
 _GUARD = """\
 worker=$PPID
 trap : TERM
