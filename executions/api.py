@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -21,6 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowhub.api.problems import Problem
+from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
+from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Conflict, NotFound
 from namespaces.selectors import flow_get
 
@@ -261,6 +265,57 @@ class ExecutionKillByIdsApi(APIView):
                 continue
             killed += 1
         return Response({"count": killed})
+
+
+FILE_PATH = OpenApiParameter(
+    "path", str, required=True, description="The file's internal URI, `kestra:///…/executions/{executionId}/…`"
+)
+
+
+def _execution_file_uri(request: Request) -> str:
+    uri = request.query_params.get("path")
+    if not uri:
+        raise Problem(
+            400, "invalid-query-parameter", "Invalid query parameter", "the query parameter 'path' is required",
+            [ErrorDetail("path", "required")],
+        )  # fmt: skip
+    return uri
+
+
+class ExecutionFileApi(APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        operation_id="downloadFileFromExecution",
+        summary="A file of the execution (an input or a task's output file), by its internal URI",
+        parameters=[FILE_PATH],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY), 404: None, 422: None},
+        tags=["Executions"],
+    )
+    def get(self, request: Request, execution_id: str, **_: Any) -> StreamingFileResponse:
+        execution = selectors.execution_get(execution_id=execution_id)
+        uri = _execution_file_uri(request)
+        stream, size = selectors.execution_file_get(execution=execution, uri=uri)
+        response = StreamingFileResponse(
+            stream, content_type="application/octet-stream", as_attachment=True, filename=uri.rsplit("/", 1)[-1]
+        )
+        response["Content-Length"] = str(size)
+        return response
+
+
+class ExecutionFileMetasApi(APIView):
+    @extend_schema(
+        operation_id="getFileMetadatasFromExecution",
+        summary="The size of a file of the execution, by its internal URI",
+        parameters=[FILE_PATH],
+        responses=inline_serializer("ExecutionFileMetas", {"size": serializers.IntegerField()}),
+        tags=["Executions"],
+    )
+    def get(self, request: Request, execution_id: str, **_: Any) -> Response:
+        execution = selectors.execution_get(execution_id=execution_id)
+        return Response(
+            {"size": selectors.execution_file_size_get(execution=execution, uri=_execution_file_uri(request))}
+        )
 
 
 class LogListApi(APIView):

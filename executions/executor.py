@@ -16,7 +16,7 @@ from flowhub.engine import pauses, templating
 from flowhub.engine.context import ExecutionInfo, variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.flowable import ExecutorTask
-from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.functions import RevealedSecrets
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import (
     Plan,
@@ -40,7 +40,7 @@ from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .pauses import task_run_pause
 from .run_context import task_run_variables
-from .store import STORE
+from .store import template_functions
 from .subflows import subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
 
@@ -168,7 +168,7 @@ def _evaluated(
         info,
         outputs,
         task={"id": task.id, "type": task.type},
-        functions=namespace_functions(STORE, parsed.namespace, revealed),
+        functions=template_functions(execution, revealed),
     )
     context.update(task_run_variables(run, runs))
     try:
@@ -184,7 +184,7 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
     outputs: dict[str, Any] = {}
     if state in (State.SUCCESS, State.WARNING) and parsed.outputs:
         revealed = RevealedSecrets()
-        functions = namespace_functions(STORE, parsed.namespace, revealed)
+        functions = template_functions(execution, revealed)
         context = variables(parsed, execution_info(execution), outputs_by_task, functions=functions)
         try:
             for spec in parsed.outputs:
@@ -215,4 +215,5 @@ def execution_info(execution: Execution, runs: tuple[TaskRunView, ...] | None = 
         flow_revision=execution.flow_revision.revision,
         labels={label["key"]: label["value"] for label in execution.labels},
         inputs=execution.inputs,
+        trigger=execution.trigger,
     )

@@ -148,9 +148,22 @@ def task_runs_reap(*, now: Any = None) -> int:
             else:
                 ended = _worker_lost(run, task, now)
             if ended:
+                _end_worker_held_children(run, now)
                 transaction.on_commit(partial(enqueue_advance, run.execution_id))
                 reaped += 1
     return reaped
+
+
+def _end_worker_held_children(run: TaskRun, now: Any) -> None:
+    """End what the lost worker ran inside `run` (a WorkingDirectory's tasks, which have no lease of their own):
+    the one running FAILED "worker lost", any other KILLED."""
+    for child in run.children.filter(on_worker=False).exclude(state__in=[state.value for state in TERMINAL]):
+        if child.state == State.RUNNING and task_run_transition(child, State.FAILED, ended_at=now):
+            sink = BufferedLogSink(run.execution, child)
+            sink.emit("ERROR", f"worker lost: its WorkingDirectory '{run.task_id}' ended with its worker")
+            sink.flush()
+        elif child.state != State.RUNNING:
+            task_run_transition(child, State.KILLED, ended_at=now)
 
 
 def _worker_lost(run: TaskRun, task: TaskDefinition, now: Any) -> bool:

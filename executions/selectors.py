@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 from django.db.models import QuerySet
 
 from flowhub.exceptions import NotFound
 
+from .files import execution_file_open, execution_file_size, execution_prefix
 from .models import Execution, LogEntry
 
 
@@ -36,3 +39,18 @@ def log_list(
     if attempt is not None:
         logs = logs.filter(attempt=attempt)
     return logs
+
+
+def execution_file_get(*, execution: Execution, uri: str) -> tuple[IO[bytes], int]:
+    """A stored file of `execution` by its `kestra:///` URI (the `path` parameter): its stream and size.
+    Another execution's file is Invalid."""
+    size = execution_file_size_get(execution=execution, uri=uri)
+    return execution_file_open(prefix=_files_prefix(execution), uri=uri, field="path"), size
+
+
+def execution_file_size_get(*, execution: Execution, uri: str) -> int:
+    return execution_file_size(prefix=_files_prefix(execution), uri=uri, field="path")
+
+
+def _files_prefix(execution: Execution) -> str:
+    return execution_prefix(execution.namespace, execution.flow_id, execution.id)

@@ -1,5 +1,5 @@
-"""The engine's ports on the services: `NamespaceStore` (what `kv()`, `secret()` and `read()` reach) and
-`TaskServices` (what running tasks do with KV entries, namespace files and execution files)."""
+"""The engine's ports on the services: `NamespaceStore` (what `kv()`, `secret()`, `read()` and `errorLogs()`
+reach) and `TaskServices` (what running tasks do with KV entries, namespace files and execution files)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from flowhub.engine.errors import ErrorDetail
+from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.kv import KVType
-from flowhub.engine.ports import TaskRunRef
+from flowhub.engine.ports import ExecutionRef, TaskRunRef
 from flowhub.engine.templating import MAX_OUTPUT_CHARS
-from flowhub.exceptions import Invalid, NotFound
+from flowhub.exceptions import Invalid
 from kv.selectors import kv_list, kv_value
 from kv.services import kv_delete, kv_set
 from namespaces.file_selectors import (
@@ -28,7 +29,12 @@ from namespaces.file_services import namespace_file_delete, namespace_file_write
 from namespaces.models import NamespaceFile
 from namespaces.secrets import secret_resolve
 
-from .files import SCHEME, execution_prefix
+from .files import SCHEME, execution_file_open, execution_prefix
+from .models import Execution, LogEntry
+from .serializers import LogEntrySerializer
+
+MAX_ERROR_LOGS = 1000
+"""`errorLogs()` gives the first ones: what an error handler reports needs no more."""
 
 
 class ServicesStore:
@@ -41,8 +47,25 @@ class ServicesStore:
     def read(self, namespace: str, path: str) -> str:
         return namespace_file_read_text(namespace=namespace, path=path, max_bytes=MAX_OUTPUT_CHARS)
 
+    def read_execution_file(self, execution: ExecutionRef, uri: str) -> str:
+        with execution_file_open(prefix=_prefix(execution), uri=uri, field="path") as stream:
+            content = stream.read(MAX_OUTPUT_CHARS + 1)
+        if len(content) > MAX_OUTPUT_CHARS:
+            raise Invalid(f"'{uri}' is larger than {MAX_OUTPUT_CHARS} bytes, more than read() gives")
+        return content.decode("utf-8", errors="replace")
+
+    def error_logs(self, execution: ExecutionRef) -> list[dict[str, Any]]:
+        lines = LogEntry.objects.filter(execution_id=execution.execution_id, level="ERROR").select_related("execution")
+        return list(LogEntrySerializer(lines.order_by("timestamp", "id")[:MAX_ERROR_LOGS], many=True).data)
+
 
 STORE = ServicesStore()
+
+
+def template_functions(execution: Execution, revealed: RevealedSecrets) -> dict[str, Any]:
+    """The functions templates of `execution` may call: `kv()`, `secret()`, `read()`, `errorLogs()`."""
+    scope = ExecutionRef(execution.namespace, execution.flow_id, execution.id)
+    return namespace_functions(STORE, execution.namespace, revealed, scope)
 
 
 class ServicesTaskServices:
@@ -86,20 +109,11 @@ class ServicesTaskServices:
         return f"{SCHEME}/{stored}"
 
     def execution_file_open(self, run: TaskRunRef, uri: str) -> IO[bytes]:
-        path = uri.removeprefix(f"{SCHEME}/")
-        if path == uri or not path.startswith(_prefix(run) + "/") or ".." in path.split("/"):
-            raise Invalid(
-                f"'{uri[:200]}' is not a file of execution {run.execution_id}",
-                [ErrorDetail("uri", f"must start with {SCHEME}/{_prefix(run)}/")],
-            )
-        if not default_storage.exists(path):
-            raise NotFound(f"no file at '{uri}'")
-        stream: IO[bytes] = default_storage.open(path, "rb")
-        return stream
+        return execution_file_open(prefix=_prefix(run), uri=uri, field="uri")
 
 
-def _prefix(run: TaskRunRef) -> str:
-    return execution_prefix(run.namespace, run.flow_id, run.execution_id)
+def _prefix(execution: ExecutionRef) -> str:
+    return execution_prefix(execution.namespace, execution.flow_id, execution.execution_id)
 
 
 TASK_SERVICES = ServicesTaskServices()

@@ -12,6 +12,8 @@ urlpatterns = [
     path("executions/<str:execution_id>/pause", api.ExecutionPauseApi.as_view(), name="execution-pause"),
     path("executions/<str:execution_id>/actions/pause", api.ExecutionPauseActionApi.as_view(), name="pause-2"),
     path("executions/<str:execution_id>/resume", api.ExecutionResumeApi.as_view(), name="execution-resume"),
+    path("executions/<str:execution_id>/file", api.ExecutionFileApi.as_view(), name="execution-file"),
+    path("executions/<str:execution_id>/file/metas", api.ExecutionFileMetasApi.as_view(), name="execution-file-metas"),
     path("executions/<str:execution_id>/actions/resume", api.ExecutionResumeActionApi.as_view(), name="resume-2"),
     path(
         "executions/<str:execution_id>/resume/validate",

@@ -1,7 +1,8 @@
 """The worker step: claim a task run's next attempt, run its task outside any transaction, record the outcome.
 
 A claim is a compare-and-set, so a second delivery of `run_task` changes nothing. A failed
-attempt is retried as the task's policy allows (RETRYING until its time)."""
+attempt is retried as the task's policy allows (RETRYING until its time). A WorkingDirectory's
+tasks run here too, inside its attempt (`WorkingDirectoryTasks`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -19,10 +21,10 @@ from django.utils import timezone
 
 from flowhub.engine.context import RunContext, variables
 from flowhub.engine.errors import EngineError
-from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.functions import RevealedSecrets
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.planner import task_outputs, tolerated
+from flowhub.engine.planner import runs_if, task_outputs, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.retries import next_delay
@@ -35,10 +37,13 @@ from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .run_context import task_run_variables
-from .store import STORE, TASK_SERVICES
-from .transitions import task_run_transition
+from .store import TASK_SERVICES, template_functions
+from .transitions import history_entry, task_run_transition
 
 logger = logging.getLogger(__name__)
+
+STOP_POLL_SECONDS = 0.1
+"""How soon a stopped WorkingDirectory's stop reaches the task it is running."""
 
 
 def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
@@ -61,35 +66,57 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
     parsed = parsed_revision(execution.flow_revision)
     task = parsed.task(task_run.task_id)
     sink = BufferedLogSink(execution, task_run, min_level=task.logLevel)
-    revealed = RevealedSecrets()
-    run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
-    ctx = RunContext({}, sink, revealed, services=TASK_SERVICES, task_run=run)
-    timed_out = threading.Event()
-    try:
-        with Heartbeat(task_run.id, ctx.stop):
-            outputs, final = _run(task_run, execution, parsed, task, ctx, timed_out), State.SUCCESS
-    except Exception as exc:  # a failing task is a state, not a crash of the worker
-        logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
-        if not timed_out.is_set():
-            sink.emit("ERROR", revealed.mask(_failure_message(exc)))
-        outputs, final = {}, State.FAILED
-    if timed_out.is_set():
-        sink.emit("ERROR", f"timed out: the attempt ran past its timeout of {task.timeout}")
-        outputs, final = {}, State.FAILED
+    ctx = run_context(task_run, sink, subtasks=WorkingDirectoryTasks(task_run, parsed, worker_id))
+    with Heartbeat(task_run.id, ctx.stop):
+        outputs, final = attempt(task_run, parsed, task, ctx, sink)
     delay = retry_delay(task, task_run, ctx.render) if final == State.FAILED else None
     with transaction.atomic():
         sink.flush()
-        if delay is not None:
-            if task_run_transition(task_run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}):
-                sink.emit("WARN", f"attempt {task_run.attempt} failed; attempt {task_run.attempt + 1} in {delay}")
-                sink.flush()
-                transaction.on_commit(partial(enqueue_run_task, task_run.id, delay))
-                return
-        elif final == State.SUCCESS and task_run.attempt > 1 and task.retry is not None and task.retry.warningOnRetry:
-            final = State.WARNING
-        if not task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now()):
+        if delay is not None and task_run_transition(
+            task_run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}
+        ):
+            sink.emit("WARN", f"attempt {task_run.attempt} failed; attempt {task_run.attempt + 1} in {delay}")
+            sink.flush()
+            transaction.on_commit(partial(enqueue_run_task, task_run.id, delay))
+            return
+        ended = ended_state(task, task_run, final)
+        if not task_run_transition(task_run, ended, outputs=outputs, ended_at=timezone.now()):
             end_killed(task_run)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+
+
+def run_context(task_run: TaskRun, sink: BufferedLogSink, **options: Any) -> RunContext:
+    """The context a task runs in as `task_run`, its variables still to fill (`attempt` does)."""
+    execution = task_run.execution
+    run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
+    return RunContext({}, sink, RevealedSecrets(), services=TASK_SERVICES, task_run=run, **options)
+
+
+def attempt(
+    task_run: TaskRun, parsed: ParsedFlow, task: TaskDefinition, ctx: RunContext, sink: BufferedLogSink
+) -> tuple[dict[str, Any], State]:
+    """Run one attempt of `task` in `ctx`: its outputs and state. Why it failed is logged."""
+    timed_out = threading.Event()
+    try:
+        outputs = _run(task_run, task_run.execution, parsed, task, ctx, timed_out)
+        final = State.WARNING if ctx.warned else State.SUCCESS
+    except Exception as exc:  # a failing task is a state, not a crash of the worker
+        logger.info("task run %s failed", task_run.id, exc_info=not isinstance(exc, EngineError))
+        if not timed_out.is_set():
+            sink.emit("ERROR", ctx.revealed.mask(_failure_message(exc)), verdict=True)
+        outputs, final = {}, State.FAILED
+    if timed_out.is_set():
+        sink.emit("ERROR", f"timed out: the attempt ran past its timeout of {task.timeout}", verdict=True)
+        outputs, final = {}, State.FAILED
+    return outputs, final
+
+
+def ended_state(task: TaskDefinition, task_run: TaskRun, final: State) -> State:
+    """The state a run ends in after its last attempt ended in `final`: `warningOnRetry`, `allowFailure`,
+    `allowWarning` applied."""
+    if final == State.SUCCESS and task_run.attempt > 1 and task.retry is not None and task.retry.warningOnRetry:
+        final = State.WARNING
+    return tolerated(task, final)
 
 
 def _claimable(task_run: TaskRun, now: Any) -> bool:
@@ -148,6 +175,16 @@ def _run(
     timed_out: threading.Event,
 ) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
+    fill_variables(task_run, execution, parsed, task, ctx)
+    with _deadline(task, ctx, timed_out):
+        outputs = ctx.revealed.mask(task.run(ctx))
+    return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
+
+
+def fill_variables(
+    task_run: TaskRun, execution: Execution, parsed: ParsedFlow, task: TaskDefinition, ctx: RunContext
+) -> None:
+    """Kestra's expression context for `task_run`, as the execution stands now."""
     runs = {run.id: run for run in TaskRun.objects.filter(execution=execution)}
     views = tuple(run.view() for run in runs.values())
     ctx.variables = variables(
@@ -155,17 +192,102 @@ def _run(
         execution_info(execution, views),
         task_outputs(views),
         task={"id": task.id, "type": task.type},
-        functions=namespace_functions(
-            STORE, parsed.namespace, ctx.revealed, lambda uri: ctx.services.execution_file_open(ctx.task_run, uri)
-        ),
+        functions=template_functions(execution, ctx.revealed),
     )
     ctx.variables.update(task_run_variables(task_run, runs))
-    with _deadline(task, ctx, timed_out):
-        outputs = ctx.revealed.mask(task.run(ctx))
-    return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
 
 
 def _failure_message(exc: Exception) -> str:
     if isinstance(exc, EngineError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+class WorkingDirectoryTasks:
+    """`Subtasks` of a WorkingDirectory's run: each task a run of its own (CREATED, RUNNING, its end), its
+    attempts run here one after the other, retries waited for in place. They hold no lease and get no
+    message of their own (`on_worker` is false): the WorkingDirectory's lease covers them, and the reaper
+    ends them with it (recovery.py)."""
+
+    def __init__(self, holder: TaskRun, parsed: ParsedFlow, worker_id: str):
+        self.holder = holder
+        self.parsed = parsed
+        self.worker_id = worker_id
+
+    def run(self, task: TaskDefinition, working_dir: Path, stop: threading.Event) -> State:
+        run = TaskRun.objects.create(
+            execution=self.holder.execution,
+            parent=self.holder,
+            task_id=task.id,
+            value=self.holder.value,
+            on_worker=False,
+            state=State.CREATED,
+            state_history=[history_entry(State.CREATED, timezone.now())],
+        )
+        if task.runIf is not None and not self._runs_if(run, task):
+            return State(run.state)
+        while True:
+            started = timezone.now()
+            if not task_run_transition(
+                run, State.RUNNING, attempt=run.attempt + 1, worker_id=self.worker_id, started_at=started
+            ):
+                break  # killed while it waited
+            sink = BufferedLogSink(run.execution, run, min_level=task.logLevel)
+            ctx = run_context(run, sink, working_dir=working_dir)
+            with _stopping_with(stop, ctx.stop):
+                outputs, final = attempt(run, self.parsed, task, ctx, sink)
+            delay = retry_delay(task, run, ctx.render) if final == State.FAILED and not stop.is_set() else None
+            with transaction.atomic():
+                sink.flush()
+                if delay is not None and task_run_transition(
+                    run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}
+                ):
+                    sink.emit("WARN", f"attempt {run.attempt} failed; attempt {run.attempt + 1} in {delay}")
+                    sink.flush()
+                elif not task_run_transition(
+                    run, ended_state(task, run, final), outputs=outputs, ended_at=timezone.now()
+                ):
+                    break  # killed while it ran
+            if delay is None or run.state != State.RETRYING:
+                return State(run.state)
+            if stop.wait(delay.total_seconds()):
+                task_run_transition(run, State.KILLED, ended_at=timezone.now())
+                return State.KILLED
+        run.refresh_from_db(fields=["state", "state_history"])
+        return State(run.state)
+
+    def _runs_if(self, run: TaskRun, task: TaskDefinition) -> bool:
+        """Whether `runIf` lets the task run; if not it ends SKIPPED, or FAILED when `runIf` does not render."""
+        sink = BufferedLogSink(run.execution, run)
+        ctx = run_context(run, sink)
+        try:
+            fill_variables(run, run.execution, self.parsed, task, ctx)
+            if runs_if(task, ctx.render):
+                return True
+            task_run_transition(run, State.SKIPPED, ended_at=timezone.now())
+        except EngineError as exc:
+            sink.emit("ERROR", ctx.revealed.mask(f"runIf: {exc}"), verdict=True)
+            sink.flush()
+            task_run_transition(run, State.RUNNING, started_at=timezone.now())
+            task_run_transition(run, State.FAILED, ended_at=timezone.now())
+        return False
+
+
+@contextmanager
+def _stopping_with(outer: threading.Event, inner: threading.Event) -> Iterator[None]:
+    """While entered, `inner` is set soon after `outer` is: a stopped WorkingDirectory stops its task."""
+    done = threading.Event()
+
+    def forward() -> None:
+        while not done.wait(STOP_POLL_SECONDS):
+            if outer.is_set():
+                inner.set()
+                return
+
+    thread = threading.Thread(target=forward, name="stop-forward", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

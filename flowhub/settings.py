@@ -237,6 +237,9 @@ FLOWHUB_TASK_LEASE_SECONDS = env_int("FLOWHUB_TASK_LEASE_SECONDS", 30, minimum=6
 # How many Subflow executions deep a chain may go: a flow calling itself through another stops there.
 FLOWHUB_MAX_SUBFLOW_DEPTH = env_int("FLOWHUB_MAX_SUBFLOW_DEPTH", 10, minimum=1)
 
+# Log lines one task attempt may store; past it a WARN line says so and the rest are dropped.
+FLOWHUB_MAX_LOG_BYTES_PER_RUN = env_int("FLOWHUB_MAX_LOG_BYTES_PER_RUN", 1024 * 1024, minimum=1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

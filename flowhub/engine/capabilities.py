@@ -14,6 +14,9 @@ from .registry import TaskDefinition
 from .tasks.flow import Subflow
 from .yamlsource import Path
 
+TASK_PROPERTIES = ("cache",)
+"""Properties flowhub accepts and does not apply yet: a WorkingDirectory's `cache`."""
+
 
 def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     """What of `task` flowhub cannot run, by path relative to the task."""
@@ -21,3 +24,6 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
     if isinstance(task, Subflow) and task.scheduleDate is not None:
         yield ("scheduleDate",), "flowhub does not delay a Subflow's execution ('scheduleDate') yet"
+    for name in TASK_PROPERTIES:
+        if getattr(task, name, None) is not None:
+            yield (name,), f"flowhub does not apply a task's '{name}' yet"

@@ -1,4 +1,4 @@
-"""Tasks the executor resolves instead of sending to a worker, and the branches of tasks they hold.
+"""Tasks that hold other tasks (most of them resolved by the executor instead of a worker), and their branches.
 
 A branch is validated by the `BranchParser` found in pydantic's validation context (the flow
 parser puts itself there), so every child is checked as its own type and its errors carry its full
@@ -81,8 +81,8 @@ RequiredTasks = Annotated[
 """A non-empty list of child tasks."""
 
 
-class ExecutorTask(TaskDefinition):
-    """A task the executor resolves itself (a branch, a loop, a pause, a subflow): no worker runs it."""
+class TaskGroup(TaskDefinition):
+    """A task that holds other tasks: an ExecutorTask, or a WorkingDirectory, which a worker runs whole."""
 
     def branches(self) -> dict[str, tuple[TaskDefinition, ...]]:
         """Every list of tasks it holds, by property (`cases.<value>` for a Switch's cases)."""
@@ -98,6 +98,10 @@ class ExecutorTask(TaskDefinition):
         return found
 
 
+class ExecutorTask(TaskGroup):
+    """A task the executor resolves itself (a branch, a loop, a pause, a subflow): no worker runs it."""
+
+
 def _is_tasks(value: Any) -> bool:
     return isinstance(value, tuple) and bool(value) and all(isinstance(item, TaskDefinition) for item in value)
 
@@ -106,7 +110,7 @@ def walk(tasks: tuple[TaskDefinition, ...]) -> Iterator[TaskDefinition]:
     """Every task of a tree, each before the tasks it holds."""
     for task in tasks:
         yield task
-        if isinstance(task, ExecutorTask):
+        if isinstance(task, TaskGroup):
             for branch in task.branches().values():
                 yield from walk(branch)
 

@@ -1,25 +1,24 @@
-"""The template functions that reach outside the execution: `kv()`, `secret()` and `read()`.
+"""The template functions that reach outside the template's variables: `kv()`, `secret()`, `read()` and
+`errorLogs()`.
 
-They read through a `NamespaceStore` (ports.py) that the Django apps implement; `read()` of a
-`kestra://` URI reads a file of the execution, when the caller gives a reader for them. Every value that
+They read through a `NamespaceStore` (ports.py) that the Django apps implement. Every value that
 `secret()` hands out is remembered in `RevealedSecrets`, so that logs and stored outputs show
-`****` in its place.
+`****` in its place. `read()` reaches the flow's own namespace files and its own execution's files,
+nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import IO, Any
+from typing import Any
 
 from .errors import TemplateError
-from .ports import NamespaceStore
-from .templating import MAX_OUTPUT_CHARS
+from .ports import ExecutionRef, NamespaceStore
+
+EXECUTION_FILE_SCHEME = "kestra://"
+NAMESPACE_FILE_SCHEME = "nsfile://"
 
 MASK = "****"
-EXECUTION_FILE_SCHEME = "kestra://"
-
-ExecutionFileReader = Callable[[str], IO[bytes]]
-"""Opens a `kestra://` file of the execution a template renders for; refuses any other file."""
 
 
 class RevealedSecrets:
@@ -48,12 +47,10 @@ class RevealedSecrets:
 
 
 def namespace_functions(
-    store: NamespaceStore,
-    flow_namespace: str,
-    revealed: RevealedSecrets,
-    execution_files: ExecutionFileReader | None = None,
+    store: NamespaceStore, flow_namespace: str, revealed: RevealedSecrets, execution: ExecutionRef | None = None
 ) -> dict[str, Callable[..., Any]]:
-    """The functions a template of a flow in `flow_namespace` may call, under Kestra's names."""
+    """The functions a template of a flow in `flow_namespace` may call, under Kestra's names; those about
+    an execution's files and logs need `execution`."""
 
     def kv(key: str, namespace: str | None = None, errorOnMissing: bool = True) -> Any:
         # Without an explicit namespace the flow's own is searched, then its parents, nearest first.
@@ -64,18 +61,23 @@ def namespace_functions(
         revealed.add(value)
         return value
 
-    def read(path: str) -> str:
-        if not path.startswith(EXECUTION_FILE_SCHEME):
-            return store.read(flow_namespace, path.removeprefix("nsfile://"))
-        if execution_files is None:
-            raise TemplateError(f"read('{path[:200]}'): an execution's files cannot be read here")
-        with execution_files(path) as stream:
-            data = stream.read(MAX_OUTPUT_CHARS + 1)
-        if len(data) > MAX_OUTPUT_CHARS:
-            raise TemplateError(f"read('{path[:200]}'): the file is larger than {MAX_OUTPUT_CHARS} bytes")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TemplateError(f"read('{path[:200]}'): not UTF-8 text at byte {exc.start}") from None
+    def of_execution() -> ExecutionRef:
+        if execution is None:
+            raise TemplateError("there is no execution here to read files or logs of")
+        return execution
 
-    return {"kv": kv, "secret": secret, "read": read}
+    def read(path: str) -> str:
+        """A file of the execution (`kestra:///…`), or of the flow's namespace (`nsfile:///path`, `path`)."""
+        if path.startswith(EXECUTION_FILE_SCHEME):
+            return store.read_execution_file(of_execution(), path)
+        if path.startswith(NAMESPACE_FILE_SCHEME):
+            namespace, _, rest = path.removeprefix(NAMESPACE_FILE_SCHEME).partition("/")
+            if namespace not in ("", flow_namespace):
+                raise TemplateError(f"read() reaches the files of namespace '{flow_namespace}' only, not '{namespace}'")
+            path = "/" + rest
+        return store.read(flow_namespace, path)
+
+    def error_logs() -> list[dict[str, Any]]:
+        return store.error_logs(of_execution())
+
+    return {"kv": kv, "secret": secret, "read": read, "errorLogs": error_logs}

@@ -360,7 +360,7 @@ def task_outputs(runs: tuple[TaskRunView, ...]) -> dict[str, Any]:
     for run in runs:
         if run.state not in (State.SUCCESS, State.WARNING):
             continue
-        values = _loop_values_of(run, by_id)
+        values = loop_values_of(run, by_id)
         if not values:
             outputs[run.task_id] = run.outputs
             continue
@@ -371,7 +371,7 @@ def task_outputs(runs: tuple[TaskRunView, ...]) -> dict[str, Any]:
     return outputs
 
 
-def _loop_values_of(run: TaskRunView, by_id: dict[str, TaskRunView]) -> list[str]:
+def loop_values_of(run: TaskRunView, by_id: dict[str, TaskRunView]) -> list[str]:
     """The values of the loops `run` is in, outermost first."""
     values: list[str] = []
     current: TaskRunView | None = run

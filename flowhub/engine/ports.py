@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .kv import KVType
+
+if TYPE_CHECKING:
+    from .registry import TaskDefinition
+    from .states import State
 
 
 class LogSink(Protocol):
@@ -16,9 +21,24 @@ class LogSink(Protocol):
 
     def emit(self, level: str, message: str) -> None: ...
 
+    def flush_if_due(self) -> None:
+        """Store the lines held back if they have waited long enough. A long task calls this while it
+        waits, so that its lines show while it runs."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExecutionRef:
+    """Which execution a template is rendered for: whose files `read()` may reach."""
+
+    namespace: str
+    flow_id: str
+    execution_id: str
+
 
 class NamespaceStore(Protocol):
-    """What templates may read of a namespace: its KV store, its secrets, its files.
+    """What templates may read beyond their variables: a namespace's KV store, secrets and files, and
+    their execution's files and error logs.
 
     Each method raises when the thing is missing; the template that asked fails with the reason.
     """
@@ -29,16 +49,30 @@ class NamespaceStore(Protocol):
 
     def read(self, namespace: str, path: str) -> str: ...
 
+    def read_execution_file(self, execution: ExecutionRef, uri: str) -> str:
+        """The text of a `kestra:///` file of `execution`; any other execution's file is refused."""
+        ...
+
+    def error_logs(self, execution: ExecutionRef) -> list[dict[str, Any]]:
+        """The execution's ERROR log lines so far, oldest first, as the logs API shows them."""
+        ...
+
 
 @dataclass(frozen=True)
-class TaskRunRef:
+class TaskRunRef(ExecutionRef):
     """Which task run of which execution a task is running as: where its execution files go."""
 
-    namespace: str
-    flow_id: str
-    execution_id: str
     task_id: str
     task_run_id: str
+
+
+class Subtasks(Protocol):
+    """Runs the tasks of a WorkingDirectory on the worker that runs it, each as its own task run."""
+
+    def run(self, task: TaskDefinition, working_dir: Path, stop: threading.Event) -> State:
+        """Run `task` (its `runIf`, its attempts as its `retry` allows) in `working_dir`; its final state.
+        Setting `stop` ends the attempt running, and starts no other."""
+        ...
 
 
 class TaskServices(Protocol):

@@ -2,7 +2,9 @@
 a wall-time limit, and its stdout and stderr read line by line as Kestra's script protocol reads them.
 
 A script ends when its command exits; whatever it left running in its process group is killed then.
-On timeout or a stop request the group gets SIGTERM, and SIGKILL `KILL_GRACE_SECONDS` later.
+On timeout or a stop request the group gets SIGTERM, and SIGKILL `KILL_GRACE_SECONDS` later. A worker
+that dies without stopping its script (SIGKILL, out of memory) leaves a guard behind: the group's
+leader kills the group once the worker is gone, within a second or so.
 """
 
 from __future__ import annotations
@@ -61,6 +63,26 @@ KEPT_PREFIXES = ("LC_",)
 
 _MARKER = re.compile(r"^::(\{.*\})::$")
 _LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "WARN", "ERROR"})
+_LEVEL_ALIASES = {"WARNING": "WARN", "CRITICAL": "ERROR", "FATAL": "ERROR"}
+
+# The command runs as a background job of this shell, which leads the script's process group and
+# stays there: a worker killed outright cannot kill the group itself, so a watcher in the group polls
+# the worker (the shell's parent) and kills the whole group once it is gone. SIGTERM (a stop) is left
+# to the command: the shell traps it and keeps waiting, so the command's exit status is the script's.
+# Once the command has started, the shell's own stderr goes: its notices ("Terminated") are not the script's.
+_GUARD = """\
+worker=$PPID
+trap : TERM
+"$@" &
+job=$!
+exec 2>/dev/null
+(while kill -0 "$worker" 2>/dev/null; do sleep 1; done; kill -KILL 0) >/dev/null 2>&1 &
+while :; do
+    wait "$job"
+    status=$?
+    kill -0 "$job" 2>/dev/null || exit "$status"
+done
+"""
 
 
 def scrubbed_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -71,8 +93,9 @@ def scrubbed_environment(environ: Mapping[str, str]) -> dict[str, str]:
 class ScriptLines:
     """Kestra's protocol over a script's output lines (reference/kestra-flow.md §7).
 
-    A line `::{…}::` is not logged: its `outputs` merge into `vars` and its `logs` are logged at their
-    level; other keys (metrics) are dropped. Other lines are logged, stdout at INFO, stderr at ERROR.
+    A line `::{…}::` (on either stream) is not logged: its `outputs` merge into `vars` and its `logs` are
+    logged at their level (an unknown level at INFO). Its `metrics` are dropped, as are other keys:
+    flowhub keeps no metrics. Other lines are logged, stdout at INFO, stderr at ERROR.
     """
 
     def __init__(self, log: Callable[[str, str], None]):
@@ -113,7 +136,8 @@ class ScriptLines:
         logs = message.get("logs")
         for entry in logs if isinstance(logs, list) else ():
             if isinstance(entry, dict):
-                level = entry.get("level")
+                level = str(entry.get("level", "")).upper()
+                level = _LEVEL_ALIASES.get(level, level)
                 self._log(level if level in _LEVELS else "INFO", str(entry.get("message", "")))
 
 
@@ -130,12 +154,14 @@ def run_process(
     cwd: Path,
     env: dict[str, str],
     on_line: Callable[[str, bool], None],
+    on_idle: Callable[[], None],
     max_duration: timedelta,
     stop: threading.Event,
 ) -> Outcome:
-    """Run `args`, calling `on_line(line, is_stderr)` for each output line in the order they are read."""
+    """Run `args`, calling `on_line(line, is_stderr)` for each output line in the order they are read,
+    and `on_idle()` whenever no line came for `POLL_SECONDS`."""
     process = subprocess.Popen(  # noqa: S603 (running the user's command is the point)
-        list(args),
+        ["/bin/sh", "-c", _GUARD, "flowhub-script", *args],
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -171,6 +197,7 @@ def run_process(
         try:
             is_stderr, chunk = lines.get(timeout=POLL_SECONDS)
         except queue.Empty:
+            on_idle()
             continue
         if chunk is None:
             open_streams -= 1

@@ -8,9 +8,14 @@ from flowhub.engine.tasks.core import Fail, Log, OutputValues, Return
 class ListSink:
     def __init__(self):
         self.lines: list[tuple[str, str]] = []
+        self.held_at_flush: list[int] = []
+        """How many lines had come at each `flush_if_due()` call."""
 
     def emit(self, level: str, message: str) -> None:
         self.lines.append((level, message))
+
+    def flush_if_due(self) -> None:
+        self.held_at_flush.append(len(self.lines))
 
 
 def context(sink=None) -> RunContext:

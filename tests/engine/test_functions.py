@@ -1,12 +1,11 @@
 """kv(), secret() and read() as templates call them, over an in-memory namespace store."""
 
-import io
-
 import pytest
 
 from flowhub.engine import templating
 from flowhub.engine.errors import TemplateError
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.ports import ExecutionRef
 
 
 class DictStore:
@@ -30,9 +29,18 @@ class DictStore:
     def read(self, namespace, path):
         return self._files[(namespace, path)]
 
+    def read_execution_file(self, execution, uri):
+        return self._files[(execution.execution_id, uri)]
 
-def render(source, store, revealed=None):
-    functions = namespace_functions(store, "acme.sales", revealed or RevealedSecrets())
+    def error_logs(self, execution):
+        return [{"taskId": "t", "message": f"failed in {execution.execution_id}", "level": "ERROR"}]
+
+
+EXECUTION = ExecutionRef("acme.sales", "f", "e1")
+
+
+def render(source, store, revealed=None, execution=EXECUTION):
+    functions = namespace_functions(store, "acme.sales", revealed or RevealedSecrets(), execution)
     return templating.render(source, functions)
 
 
@@ -70,11 +78,23 @@ def test_read_takes_a_path_or_an_nsfile_uri():
     assert render("{{ read('/sql/q.sql') }}|{{ read('nsfile:///sql/q.sql') }}", store) == "SELECT 1|SELECT 1"
 
 
-def test_read_takes_a_file_of_the_execution_through_the_reader_it_is_given():
-    files = {"kestra:///acme/sales/f/executions/e1/t/r/a.txt": "héllo".encode(), "kestra:///big": b"x" * (2**20 + 1)}
-    functions = namespace_functions(DictStore(), "acme.sales", RevealedSecrets(), lambda uri: io.BytesIO(files[uri]))
-    assert templating.render("{{ read('kestra:///acme/sales/f/executions/e1/t/r/a.txt') }}", functions) == "héllo"
-    with pytest.raises(TemplateError, match="larger than"):
-        templating.render("{{ read('kestra:///big') }}", functions)
-    with pytest.raises(TemplateError, match="cannot be read here"):
-        render("{{ read('kestra:///acme/sales/f/executions/e1/t/r/a.txt') }}", DictStore())
+def test_read_reaches_the_flow_s_own_namespace_only():
+    store = DictStore(files={("acme.sales", "/q.sql"): "SELECT 1"})
+    assert render("{{ read('nsfile://acme.sales/q.sql') }}", store) == "SELECT 1"
+    with pytest.raises(TemplateError, match=r"reaches the files of namespace 'acme\.sales' only, not 'acme'$"):
+        render("{{ read('nsfile://acme/q.sql') }}", store)
+
+
+def test_read_of_a_kestra_uri_asks_the_store_for_a_file_of_this_execution():
+    uri = "kestra:///acme/sales/f/executions/e1/write/r1/a.txt"
+    store = DictStore(files={("e1", uri): "from a task"})
+    assert render(f"{{{{ read('{uri}') }}}}", store) == "from a task"
+    with pytest.raises(TemplateError, match="no execution here"):
+        render(f"{{{{ read('{uri}') }}}}", store, execution=None)
+
+
+def test_error_logs_are_those_of_this_execution():
+    store = DictStore()
+    assert render("{{ errorLogs()[0].message }}", store) == "failed in e1"
+    with pytest.raises(TemplateError, match="no execution here"):
+        render("{{ errorLogs() }}", store, execution=None)

@@ -491,3 +491,35 @@ def test_outputs_lines_are_bounded(monkeypatch):
     lines.add('::{"outputs": {"b": "' + "x" * 50 + '"}}::', stderr=False)
     assert lines.vars == {"a": "short"}
     assert logged[0][0] == "WARN" and "exceed" in logged[0][1]
+
+
+def test_many_lines_and_marker_lines_are_logged_at_their_levels_and_counted(ctx, sink):
+    marker = """echo '::{"logs": [{"level": "%s", "message": "%s"}]}::'"""
+    commands = [
+        "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done",
+        marker % ("DEBUG", "detail"),
+        marker % ("warning", "the logging name for WARN"),
+        marker % ("NOISE", "unknown level"),
+        """echo '::{"logs": [{"level": "ERROR", "message": "on stderr"}]}::' >&2""",
+        """echo '::{"metrics": [{"name": "rows", "type": "counter", "value": 3}]}::'""",
+        "echo problem >&2",
+    ]
+    outputs = task(ShellCommands, commands=commands).run(ctx)
+    assert (outputs["stdOutLineCount"], outputs["stdErrLineCount"], outputs["vars"]) == (2004, 2, {})
+    # stdout and stderr are read side by side: each keeps its order, not their interleaving.
+    numbered = [line for line in sink.lines if line[1].startswith("line ")]
+    assert numbered == [("INFO", f"line {i}") for i in range(2000)]
+    assert sorted(line for line in sink.lines if line not in numbered) == sorted(
+        [
+            ("DEBUG", "detail"),
+            ("WARN", "the logging name for WARN"),
+            ("INFO", "unknown level"),
+            ("ERROR", "on stderr"),
+            ("ERROR", "problem"),
+        ]
+    )
+
+
+def test_a_quiet_script_has_its_lines_flushed_while_it_waits(ctx, sink):
+    task(ShellCommands, commands=["echo started", "sleep 1"]).run(ctx)
+    assert 1 in sink.held_at_flush  # `started` was offered for storing while the script still slept

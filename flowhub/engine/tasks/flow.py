@@ -1,6 +1,7 @@
 """Kestra's flowable tasks (`io.kestra.plugin.core.flow.*`): branches, loops, groups, pauses, subflows.
 
-These declare what a flow may say; the executor resolves them (DESIGN.md §4).
+These declare what a flow may say; the executor resolves them (DESIGN.md §4), except WorkingDirectory,
+which a worker runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, fie
 from pydantic_core import PydanticCustomError
 
 from flowhub.engine import graphs
+from flowhub.engine.context import RunContext
 from flowhub.engine.fields import Duration, NamespaceFiles, Strict
 from flowhub.engine.flowable import (
     CHILDREN_REPORTED,
@@ -20,12 +22,15 @@ from flowhub.engine.flowable import (
     ExecutorTask,
     FlowableTask,
     RequiredTasks,
+    TaskGroup,
     Tasks,
     branch_parser,
 )
 from flowhub.engine.inputs import InputSpec
 from flowhub.engine.inputs.values import as_text
 from flowhub.engine.registry import TaskDefinition
+
+from . import working_directory
 
 _OLD = "io.kestra.core.tasks.flows."
 
@@ -192,17 +197,33 @@ class Cache(Strict):
     ttl: Duration | None = None
 
 
-class WorkingDirectory(FlowableTask):
-    """Run the tasks on one worker, in one shared working directory."""
+class WorkingDirectory(TaskGroup):
+    """Run the tasks one after the other on one worker, in one working directory they share; then, there
+    too, `errors` if one failed and `finally`. Outputs `outputFiles` (name → URI) with `outputFiles` globs.
+
+    A worker runs it (not the executor); each of its tasks is a task run of its own.
+    """
 
     TYPE = "io.kestra.plugin.core.flow.WorkingDirectory"
     ALIASES = (_OLD + "WorkingDirectory", _OLD + "Worker")
 
     tasks: RequiredTasks
+    errors: Tasks = ()
+    finally_: Tasks = Field(default=(), alias="finally")
     inputFiles: dict[str, str] | str | None = None
     outputFiles: tuple[str, ...] = ()
     namespaceFiles: NamespaceFiles | None = None
     cache: Cache | None = None
+
+    @field_validator("tasks", "errors", "finally_", mode="after")
+    @classmethod
+    def _runnable_only(cls, tasks: tuple[TaskDefinition, ...]) -> tuple[TaskDefinition, ...]:
+        if any(isinstance(task, TaskGroup) for task in tasks):
+            raise ValueError("Only runnable tasks are allowed as children of a WorkingDirectory task")
+        return tasks
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        return working_directory.run(self, ctx)
 
 
 class Pause(FlowableTask):

@@ -2,17 +2,17 @@
 `scripts.python.Script`, run as local processes (flowhub/engine/scripts.py) as Kestra's Process task
 runner runs them.
 
-Each run gets a fresh working directory holding the namespace's files (with `namespaceFiles`) and
-its `inputFiles`; `WORKING_DIR`/`OUTPUT_DIR` (and `{{ workingDir }}`/`{{ outputDir }}`) say where
-it is. Files matching `outputFiles`, and every file left in the output directory, are stored as
-files of the execution. Python runs with the server's own interpreter.
+Each run gets a fresh working directory (inside a WorkingDirectory, the one its tasks share) holding
+the namespace's files (with `namespaceFiles`) and its `inputFiles`; `WORKING_DIR`/`OUTPUT_DIR` (and
+`{{ workingDir }}`/`{{ outputDir }}`) say where it is. Files matching `outputFiles`, and every file
+left in the output directory, are stored as files of the execution. Python runs with the server's
+own interpreter.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from flowhub.engine import globs
 from flowhub.engine.context import RunContext
 from flowhub.engine.errors import TaskFailure
 from flowhub.engine.fields import NamespaceFiles, Strict
@@ -28,7 +27,7 @@ from flowhub.engine.inputs.temporal import java_duration
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.scripts import DEFAULT_MAX_DURATION, ScriptLines, run_process, scrubbed_environment
 
-from . import properties
+from . import properties, workspace
 
 DOCKER_RUNNER = "io.kestra.plugin.scripts.runner.docker.Docker"
 
@@ -70,11 +69,12 @@ class _ScriptTask(TaskDefinition):
             where = f"the container image '{self.containerImage}'" if self.containerImage else "a Docker container"
             ctx.log("WARN", f"flowhub runs this script as a local process, not in {where}")
         with tempfile.TemporaryDirectory(prefix="flowhub-script-") as root:
-            work, outputs, scratch = (Path(root, name) for name in ("work", "outputs", "scratch"))
+            outputs, scratch = Path(root, "outputs"), Path(root, "scratch")
+            work = ctx.working_dir or Path(root, "work")
             for directory in (work, outputs, scratch):
-                directory.mkdir()
+                directory.mkdir(exist_ok=True)
             extra = {"workingDir": str(work), "outputDir": str(outputs)}
-            self._prepare(ctx, work, extra)
+            workspace.fill(ctx, work, self.namespaceFiles, self.inputFiles, extra)
             lines = [*(["set -e"] if self.failFast else []), *map(str, ctx.render(self.beforeCommands, extra))]
             lines.append(self._command(ctx, extra, scratch))
             env = {
@@ -90,6 +90,7 @@ class _ScriptTask(TaskDefinition):
                 cwd=work,
                 env=env,
                 on_line=lambda line, stderr: protocol.add(line, stderr=stderr),
+                on_idle=ctx.flush_logs_if_due,
                 max_duration=limit,
                 stop=ctx.stop,
             )
@@ -100,7 +101,8 @@ class _ScriptTask(TaskDefinition):
             if outcome.exit_code != 0:
                 tail = "\n".join(protocol.stderr_tail)
                 raise TaskFailure(f"Command failed with exit code {outcome.exit_code}" + (f":\n{tail}" if tail else ""))
-            files = self._output_files(ctx, work, outputs, extra)
+            chosen = {**workspace.matching(ctx, work, self.outputFiles, extra), **dict(workspace.files(outputs))}
+            files = workspace.store(ctx, chosen)
         return {
             "vars": protocol.vars,
             "exitCode": outcome.exit_code,
@@ -108,47 +110,6 @@ class _ScriptTask(TaskDefinition):
             "stdOutLineCount": protocol.stdout_count,
             "stdErrLineCount": protocol.stderr_count,
         }
-
-    def _prepare(self, ctx: RunContext, work: Path, extra: dict[str, str]) -> None:
-        """The namespace's files, then the input files, into the working directory."""
-        if self.namespaceFiles is not None and self.namespaceFiles.enabled:
-            namespace = str(ctx.variables["flow"]["namespace"])
-            include, exclude = (
-                ctx.render(list(patterns), extra)
-                for patterns in (self.namespaceFiles.include, self.namespaceFiles.exclude)
-            )
-            ctx.services.namespace_files_materialize(namespace, work, include, exclude)
-        if self.inputFiles is None:
-            return
-        for name, source in properties.files_map(ctx, "inputFiles", ctx.render(self.inputFiles, extra)).items():
-            target = (work / name).resolve()
-            if Path(name).is_absolute() or not target.is_relative_to(work.resolve()) or target == work.resolve():
-                raise TaskFailure(f"inputFiles: '{name}' is not a path inside the working directory")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with properties.content_stream(ctx, source) as stream, target.open("wb") as sink:
-                shutil.copyfileobj(stream, sink)
-
-    def _output_files(self, ctx: RunContext, work: Path, outputs: Path, extra: dict[str, str]) -> dict[str, str]:
-        """Store the files matching `outputFiles` and those in the output directory; name → URI."""
-        patterns = [str(pattern) for pattern in ctx.render(self.outputFiles, extra)]
-        chosen: dict[str, Path] = {}
-        if patterns:
-            chosen.update((name, path) for name, path in _files(work) if globs.selected(name, patterns, ()))
-        chosen.update(_files(outputs))
-        stored: dict[str, str] = {}
-        for name, path in sorted(chosen.items()):
-            with path.open("rb") as stream:
-                stored[name] = ctx.services.execution_file_write(ctx.task_run, name, stream)
-        return stored
-
-
-def _files(directory: Path) -> list[tuple[str, Path]]:
-    """The regular files under `directory` by relative name; symbolic links are not followed."""
-    return [
-        (path.relative_to(directory).as_posix(), path)
-        for path in directory.rglob("*")
-        if path.is_file() and not path.is_symlink()
-    ]
 
 
 class _PythonTask(_ScriptTask):
