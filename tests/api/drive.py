@@ -6,7 +6,8 @@ from collections.abc import Callable
 from django.db.models import Q
 from django.utils import timezone
 
-from executions import executor, worker
+from executions import executor, recovery, worker
+from executions.flow_retry import flow_retries_due, flow_retry_perform
 from executions.models import Execution, TaskRun
 from flowhub.engine.states import TERMINAL, State
 
@@ -30,7 +31,8 @@ def run_until(execution_id: str, states: frozenset[State], max_steps: int = 50) 
 
 def drive_until(done: Callable[[], bool], timeout: float = 60) -> None:
     """Advance every unfinished execution (a Subflow's children, queued ones too) and run the due task runs,
-    as Celery would, until `done()`; a retry's delay is waited out."""
+    as Celery would, until `done()`; a retry's delay is waited out, and a Pause's, as their own delayed
+    messages would end them."""
     deadline = time.monotonic() + timeout
     while not done():
         if time.monotonic() > deadline:
@@ -42,5 +44,10 @@ def drive_until(done: Callable[[], bool], timeout: float = 60) -> None:
         due = list(TaskRun.objects.filter(waiting, on_worker=True).values_list("id", flat=True))
         for task_run_id in due:
             worker.task_run_execute(task_run_id=task_run_id, worker_id="test-worker")
+        now = timezone.now()
+        for execution_id in flow_retries_due(before=now):
+            flow_retry_perform(execution_id=execution_id)
+        for task_run_id in TaskRun.objects.filter(state=State.PAUSED, resume_at__lte=now).values_list("id", flat=True):
+            recovery.paused_task_run_end(task_run_id=task_run_id)
         if not due:
             time.sleep(0.05)

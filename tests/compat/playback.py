@@ -83,9 +83,12 @@ def trigger(client: Client, flow: CorpusFlow, timeout: float) -> list[Response]:
 
 
 def skip_unless_runnable(flow: CorpusFlow) -> None:
-    """Skip a flow that flowhub refuses to run yet (capabilities.py): it is listed with the reasons."""
+    """Skip a flow that flowhub refuses to run yet (capabilities.py), or that only a webhook starts (webhook
+    triggers fire with issue 6): it is listed with the reasons."""
     if flow.flow.not_runnable:
         pytest.skip(f"{flow}: " + "; ".join(sorted({detail.detail for detail in flow.flow.not_runnable})))
+    if any(run.webhook is not None for run in flow.expectation.runs):
+        pytest.skip(f"{flow}: started by its webhook, and webhook triggers do not fire yet")
 
 
 def play(client: Client, flow: CorpusFlow, triggered: list[Response], timeout: float) -> None:
