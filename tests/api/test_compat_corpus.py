@@ -66,6 +66,9 @@ def flows():
         yield {flow.stem: flow for flow in corpus_flows(url)}
 
 
+# Committed as they happen, as in production: a running attempt's heartbeat reads its run over a connection
+# of its own, and stops the task once it cannot find it RUNNING.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("stem", [path.stem for path in CORPUS])
 def test_a_corpus_flow_runs_as_its_expectation_says(api, flows, stem):
     flow = flows[stem]
