@@ -1,0 +1,264 @@
+"""The engine's own speed on PostgreSQL + Redis, against a raw Celery chain on the same broker.
+
+    python bench/engine.py [--count 50] [--burst 200] [--clients 8] [--redis-db 9]
+
+Starts the distributed set as processes (uvicorn web, `celery worker` with 2 worker processes,
+beat) on a PostgreSQL database and a Redis database of its own, both created (or emptied) at the
+start and dropped (or emptied) at the end, and a 3-task flow (Log, Return, Log). Then prints:
+
+- trigger→terminal latency p50/p95 over `--count` executions run one after another, read from
+  each execution's own state history (CREATED date to terminal date);
+- executions/s for `--burst` executions triggered at once from `--clients` HTTP client threads,
+  from the first trigger to the last terminal date (read from the database, so polling does not
+  inflate it);
+- the same workload as a raw Celery chain of 3 no-op tasks (bench/celery_chain.py), its worker a
+  process of its own with the same concurrency, `--burst` chains sent at once and timed until
+  their 3 * `--burst` steps have counted themselves in Redis; and the ratio flowhub / raw.
+
+Every phase is bounded by `--timeout`; everything started is stopped at the end, on Ctrl-C or
+failure too. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg2
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.celery_chain import COUNTER, app, three_noops
+from bench.latency import latency, percentile
+from tests.e2e.processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from tests.e2e.quickstart import TERMINAL, Api
+from tests.services import POSTGRES_URL, REDIS_URL
+
+NAMESPACE, FLOW_ID = "bench.engine", "three"
+FLOW = f"""\
+id: {FLOW_ID}
+namespace: {NAMESPACE}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "started {{{{ execution.id }}}}"
+  - id: answer
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ execution.id | upper }}}}"
+  - id: bye
+    type: io.kestra.plugin.core.log.Log
+    message: "answered {{{{ outputs.answer.value }}}}"
+"""
+USER, PASSWORD = "bench", "bench-pw"
+WARM_UP = 3
+
+
+@dataclass
+class Stack:
+    """Where to reach what the bench started."""
+
+    api: Api
+    database_url: str
+    broker_url: str
+
+
+@contextlib.contextmanager
+def own_database() -> Iterator[str]:
+    name = f"flowhub_bench_{os.getpid()}"
+    server = urlsplit(POSTGRES_URL)
+    admin = psycopg2.connect(server._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield server._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@contextlib.contextmanager
+def own_redis_db(number: int) -> Iterator[str]:
+    url = f"{REDIS_URL}/{number}"
+    client = redis.Redis.from_url(url)
+    if client.dbsize():
+        raise SystemExit(f"Redis database {number} is in use ({client.dbsize()} keys); pick another with --redis-db")
+    try:
+        yield url
+    finally:
+        client.flushdb()
+
+
+@contextlib.contextmanager
+def log_directory() -> Iterator[Path]:
+    """A temporary folder for the processes' logs, kept if the run fails."""
+    logs = Path(tempfile.mkdtemp(prefix="flowhub-bench-"))
+    try:
+        yield logs
+    except BaseException:
+        print(f"the processes' logs are kept in {logs}", file=sys.stderr)
+        raise
+    shutil.rmtree(logs)
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = start(command, env, log)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def stack(args: argparse.Namespace) -> Iterator[Stack]:
+    celery = [sys.executable, "-m", "celery"]
+    worker_options = ["--concurrency", str(args.concurrency), "--loglevel", "INFO"]
+    with contextlib.ExitStack() as started:
+        logs = started.enter_context(log_directory())
+        database_url = started.enter_context(own_database())
+        broker_url = started.enter_context(own_redis_db(args.redis_db))
+        env = base_env(
+            logs / "data",
+            DATABASE_URL=database_url,
+            CELERY_BROKER_URL=broker_url,
+            BENCH_BROKER_URL=broker_url,
+            FLOWHUB_ADMIN_USER=USER,
+            FLOWHUB_ADMIN_PASSWORD=PASSWORD,
+        )
+        manage("migrate", "--noinput", env=env)
+        manage("ensure_admin", env=env)
+        port = free_port()
+        web_command = ["-m", "uvicorn", "flowhub.asgi:application", "--port", str(port)]
+        web = started.enter_context(
+            running([sys.executable, *web_command, "--workers", str(args.web_workers)], env, logs / "web.log")
+        )
+        worker_command = ["-A", "flowhub", "worker", "--queues", "executor,worker", *worker_options]
+        started.enter_context(running([*celery, *worker_command, "-n", "flowhub@%h"], env, logs / "worker.log"))
+        beat_command = ["-A", "flowhub", "beat", "--schedule", str(logs / "beat-schedule"), "--pidfile="]
+        started.enter_context(running([*celery, *beat_command], env, logs / "beat.log"))
+        raw_command = ["-A", "bench.celery_chain", "worker", *worker_options, "-n", "raw@%h"]
+        started.enter_context(running([*celery, *raw_command], env, logs / "raw-worker.log"))
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base_url, web, logs / "web.log")
+        yield Stack(Api(base_url, USER, PASSWORD), database_url, broker_url)
+
+
+def sequential_latencies(api: Api, count: int, timeout: float) -> list[float]:
+    return [latency(api.wait_for_end(trigger(api), timeout=timeout)) for _ in range(count)]
+
+
+def trigger(api: Api) -> str:
+    response = api.trigger(NAMESPACE, FLOW_ID)
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def flowhub_burst(stack: Stack, count: int, clients: int, timeout: float) -> tuple[float, dict[str, int]]:
+    """Trigger `count` executions from `clients` threads; seconds from the first trigger to the last end."""
+    local = threading.local()
+
+    def client_trigger(_: int) -> str:
+        if not hasattr(local, "api"):
+            local.api = Api(stack.api.base.removesuffix("/api/v1"), USER, PASSWORD)
+        return trigger(local.api)
+
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        ids = list(pool.map(client_trigger, range(count)))
+    with psycopg2.connect(stack.database_url) as connection:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            query = "SELECT state, ended_at FROM executions_execution WHERE id = ANY(%s)"
+            rows = poll(lambda: _all_ended(cursor, query, ids), timeout, "executions")
+    states: dict[str, int] = {}
+    for state, _ in rows:
+        states[state] = states.get(state, 0) + 1
+    return max(ended.timestamp() for _, ended in rows) - started, states
+
+
+def _all_ended(cursor: Any, query: str, ids: list[str]) -> list[tuple[str, datetime]] | None:
+    cursor.execute(query, [ids])
+    rows = cursor.fetchall()
+    return rows if all(state in TERMINAL for state, _ in rows) else None
+
+
+def raw_burst(stack: Stack, count: int, timeout: float) -> float:
+    """Send `count` chains of 3 no-op tasks; seconds until their 3 * `count` steps have counted themselves."""
+    app.conf.broker_url = stack.broker_url
+    counter = redis.Redis.from_url(stack.broker_url)
+    counter.delete(COUNTER)
+    three_noops().apply_async()  # warm-up, uncounted: the worker is up and its connections are open
+    poll(lambda: int(counter.get(COUNTER) or 0) >= 3 or None, timeout, "the raw worker's warm-up")
+    counter.delete(COUNTER)
+    started = time.time()
+    for _ in range(count):
+        three_noops().apply_async()
+    poll(lambda: int(counter.get(COUNTER) or 0) >= 3 * count or None, timeout, "raw chains", interval=0.002)
+    return time.time() - started
+
+
+def poll(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (result := check()) is not None:
+            return result
+        time.sleep(interval)
+    raise SystemExit(f"{what}: not done after {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=50, help="sequential executions for the latency")
+    parser.add_argument("--burst", type=int, default=200, help="executions (and raw chains) triggered at once")
+    parser.add_argument("--clients", type=int, default=8, help="HTTP client threads for the burst")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes, flowhub's and the raw one's")
+    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--redis-db", type=int, default=9, help="an empty Redis database for the run")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per phase")
+    args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so that the processes started are stopped either way.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with stack(args) as started:
+        api = started.api
+        created = api.create_flow(FLOW)
+        if created.status_code != 200:
+            raise SystemExit(f"cannot create the flow: {created.status_code} {created.text}")
+        sequential_latencies(api, WARM_UP, args.timeout)
+        sequential = sequential_latencies(api, args.count, args.timeout)
+        seconds, states = flowhub_burst(started, args.burst, args.clients, args.timeout)
+        raw_seconds = raw_burst(started, args.burst, args.timeout)
+    flowhub_rate, raw_rate = args.burst / seconds, args.burst / raw_seconds
+    print(f"flowhub on PostgreSQL + Redis, worker concurrency {args.concurrency}, flow {NAMESPACE}.{FLOW_ID}")
+    print(f"(Log, Return, Log); load average {os.getloadavg()[0]:.2f} at the end")
+    print(
+        f"sequential trigger->terminal ({args.count} runs): p50 {statistics.median(sequential) * 1000:.0f} ms, "
+        f"p95 {percentile(sequential, 0.95) * 1000:.0f} ms, max {max(sequential) * 1000:.0f} ms"
+    )
+    print(
+        f"{args.burst} executions at once ({args.clients} clients): all terminal in {seconds:.2f} s "
+        f"= {flowhub_rate:.1f} executions/s; final states {states}"
+    )
+    print(f"{args.burst} raw Celery chains of 3 no-op tasks: {raw_seconds:.2f} s = {raw_rate:.1f} chains/s")
+    print(f"flowhub / raw: {flowhub_rate / raw_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
