@@ -30,8 +30,9 @@ from flowhub.engine.states import State
 from flowhub.timestamps import iso_utc
 from namespaces.flows import parsed_revision
 
-from .dispatch import enqueue_advance, enqueue_run_task
+from .dispatch import enqueue_run_task
 from .executor import execution_info
+from .followup import advance_after_task
 from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
@@ -89,7 +90,7 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
             final = State.WARNING
         if not task_run_transition(task_run, tolerated(task, final), outputs=outputs, ended_at=timezone.now()):
             end_killed(task_run)
-        transaction.on_commit(partial(enqueue_advance, execution.id))
+        transaction.on_commit(partial(advance_after_task, execution.id))
 
 
 def _claimable(task_run: TaskRun, now: Any) -> bool:
