@@ -46,7 +46,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.celery_chain import COUNTER, app, three_noops
 from bench.latency import latency, percentile
-from tests.e2e.processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from tests.e2e.processes import base_env, descendants, free_port, manage, start, stop, wait_until_healthy
 from tests.e2e.quickstart import TERMINAL, Api
 from tests.services import POSTGRES_URL, REDIS_URL
 
@@ -76,6 +76,7 @@ class Stack:
     api: Api
     database_url: str
     broker_url: str
+    processes: dict[str, subprocess.Popen[bytes]]
 
 
 @contextlib.contextmanager
@@ -147,18 +148,61 @@ def stack(args: argparse.Namespace) -> Iterator[Stack]:
         manage("ensure_admin", env=env)
         port = free_port()
         web_command = ["-m", "uvicorn", "flowhub.asgi:application", "--port", str(port)]
-        web = started.enter_context(
-            running([sys.executable, *web_command, "--workers", str(args.web_workers)], env, logs / "web.log")
-        )
         worker_command = ["-A", "flowhub", "worker", "--queues", "executor,worker", *worker_options]
-        started.enter_context(running([*celery, *worker_command, "-n", "flowhub@%h"], env, logs / "worker.log"))
         beat_command = ["-A", "flowhub", "beat", "--schedule", str(logs / "beat-schedule"), "--pidfile="]
-        started.enter_context(running([*celery, *beat_command], env, logs / "beat.log"))
         raw_command = ["-A", "bench.celery_chain", "worker", *worker_options, "-n", "raw@%h"]
-        started.enter_context(running([*celery, *raw_command], env, logs / "raw-worker.log"))
+        commands = {
+            "web": [sys.executable, *web_command, "--workers", str(args.web_workers)],
+            "worker": [*celery, *worker_command, "-n", "flowhub@%h"],
+            "beat": [*celery, *beat_command],
+            "raw worker": [*celery, *raw_command],
+        }
+        processes = {
+            name: started.enter_context(running(command, env, logs / f"{name}.log"))
+            for name, command in commands.items()
+        }
         base_url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base_url, web, logs / "web.log")
-        yield Stack(Api(base_url, USER, PASSWORD), database_url, broker_url)
+        wait_until_healthy(base_url, processes["web"], logs / "web.log")
+        yield Stack(Api(base_url, USER, PASSWORD), database_url, broker_url, processes)
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time used so far by each started process with all it forked, by the PostgreSQL server (all
+    of it: other clients of the server count too), and by the bench itself (its HTTP clients)."""
+    used = {name: _tree_cpu(process.pid) for name, process in stack.processes.items()}
+    used["postgres"] = _tree_cpu(_parent(_query(stack, "SELECT pg_backend_pid()")))
+    used["bench"] = sum(os.times()[:2])
+    return used
+
+
+def sessions_opened(stack: Stack) -> int:
+    """How many PostgreSQL sessions were opened on the bench's database so far."""
+    return int(_query(stack, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
+
+
+def _query(stack: Stack, sql: str) -> Any:
+    with psycopg2.connect(stack.database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        value = cursor.fetchone()[0]
+    connection.close()
+    return value
+
+
+def _tree_cpu(pid: int) -> float:
+    return sum(_cpu_of(process) for process in {pid} | descendants(pid))
+
+
+def _cpu_of(pid: int) -> float:
+    """User and system time of the process and of the children it has reaped."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # it has exited
+    return sum(int(ticks) for ticks in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def sequential_latencies(api: Api, count: int, timeout: float) -> list[float]:
@@ -243,7 +287,10 @@ def main() -> None:
             raise SystemExit(f"cannot create the flow: {created.status_code} {created.text}")
         sequential_latencies(api, WARM_UP, args.timeout)
         sequential = sequential_latencies(api, args.count, args.timeout)
+        cpu_before, sessions_before = cpu_seconds(started), sessions_opened(started)
         seconds, states = flowhub_burst(started, args.burst, args.clients, args.timeout)
+        cpu = {name: used - cpu_before[name] for name, used in cpu_seconds(started).items()}
+        sessions = sessions_opened(started) - sessions_before
         raw_seconds = raw_burst(started, args.burst, args.timeout)
     flowhub_rate, raw_rate = args.burst / seconds, args.burst / raw_seconds
     print(f"flowhub on PostgreSQL + Redis, worker concurrency {args.concurrency}, flow {NAMESPACE}.{FLOW_ID}")
@@ -256,6 +303,8 @@ def main() -> None:
         f"{args.burst} executions at once ({args.clients} clients): all terminal in {seconds:.2f} s "
         f"= {flowhub_rate:.1f} executions/s; final states {states}"
     )
+    print(f"  CPU seconds used meanwhile: {', '.join(f'{name} {used:.1f}' for name, used in cpu.items())}")
+    print(f"  PostgreSQL sessions opened meanwhile: {sessions}")
     print(f"{args.burst} raw Celery chains of 3 no-op tasks: {raw_seconds:.2f} s = {raw_rate:.1f} chains/s")
     print(f"flowhub / raw: {flowhub_rate / raw_rate:.2f}")
 
