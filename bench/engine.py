@@ -244,19 +244,23 @@ def _all_ended(cursor: Any, query: str, ids: list[str]) -> list[tuple[str, datet
     return rows if all(state in TERMINAL for state, _ in rows) else None
 
 
-def raw_burst(stack: Stack, count: int, timeout: float) -> float:
-    """Send `count` chains of 3 no-op tasks; seconds until their 3 * `count` steps have counted themselves."""
+def raw_chains(stack: Stack, timeout: float) -> Callable[[int], float]:
+    """A function that sends N chains of 3 no-op tasks at once and answers the seconds until their 3 * N
+    steps have counted themselves; the raw worker warmed up by one chain first."""
     app.conf.broker_url = stack.broker_url
     counter = redis.Redis.from_url(stack.broker_url)
-    counter.delete(COUNTER)
-    three_noops().apply_async()  # warm-up, uncounted: the worker is up and its connections are open
-    poll(lambda: int(counter.get(COUNTER) or 0) >= 3 or None, timeout, "the raw worker's warm-up")
-    counter.delete(COUNTER)
-    started = time.time()
-    for _ in range(count):
-        three_noops().apply_async()
-    poll(lambda: int(counter.get(COUNTER) or 0) >= 3 * count or None, timeout, "raw chains", interval=0.002)
-    return time.time() - started
+
+    def run(count: int) -> float:
+        counter.delete(COUNTER)
+        started = time.perf_counter()
+        for _ in range(count):
+            three_noops().apply_async()
+        done = lambda: int(counter.get(COUNTER) or 0) >= 3 * count or None  # noqa: E731
+        poll(done, timeout, "raw chains", interval=0.001)
+        return time.perf_counter() - started
+
+    run(1)
+    return run
 
 
 def poll(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
@@ -291,7 +295,9 @@ def main() -> None:
         seconds, states = flowhub_burst(started, args.burst, args.clients, args.timeout)
         cpu = {name: used - cpu_before[name] for name, used in cpu_seconds(started).items()}
         sessions = sessions_opened(started) - sessions_before
-        raw_seconds = raw_burst(started, args.burst, args.timeout)
+        raw = raw_chains(started, args.timeout)
+        raw_sequential = [raw(1) for _ in range(args.count)]
+        raw_seconds = raw(args.burst)
     flowhub_rate, raw_rate = args.burst / seconds, args.burst / raw_seconds
     print(f"flowhub on PostgreSQL + Redis, worker concurrency {args.concurrency}, flow {NAMESPACE}.{FLOW_ID}")
     print(f"(Log, Return, Log); load average {os.getloadavg()[0]:.2f} at the end")
@@ -305,7 +311,11 @@ def main() -> None:
     )
     print(f"  CPU seconds used meanwhile: {', '.join(f'{name} {used:.1f}' for name, used in cpu.items())}")
     print(f"  PostgreSQL sessions opened meanwhile: {sessions}")
-    print(f"{args.burst} raw Celery chains of 3 no-op tasks: {raw_seconds:.2f} s = {raw_rate:.1f} chains/s")
+    print(
+        f"raw Celery chains of 3 no-op tasks: one after another p50 {statistics.median(raw_sequential) * 1000:.0f} ms, "
+        f"p95 {percentile(raw_sequential, 0.95) * 1000:.0f} ms; {args.burst} at once in {raw_seconds:.2f} s "
+        f"= {raw_rate:.1f} chains/s"
+    )
     print(f"flowhub / raw: {flowhub_rate / raw_rate:.2f}")
 
 

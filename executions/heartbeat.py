@@ -1,17 +1,18 @@
 """A running attempt's lease (DESIGN.md §5 rule 2): its worker refreshes `heartbeat_at` while it runs.
 
 The reaper (`recovery.task_runs_reap`) ends the attempts whose lease expired: their worker died,
-or lost the database. The first beat comes one interval after the start, which `started_at` covers.
+or lost the database. The first beat comes within one interval of the start, which `started_at` covers.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 from types import TracebackType
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from flowhub.engine.states import State
@@ -29,33 +30,72 @@ def interval() -> timedelta:
 
 
 class Heartbeat:
-    """While entered, a thread stamps the run's `heartbeat_at` every `interval()`, and sets `stop` once the
-    run is no longer RUNNING (it was killed), so that the task ends."""
+    """While entered, the run's `heartbeat_at` is stamped every `interval()`, and `stop` is set once the run
+    is no longer RUNNING (it was killed), so that the task ends. One thread per process beats for every
+    run entered in it: an attempt starts no thread of its own."""
 
     def __init__(self, task_run_id: str, stop: threading.Event):
         self.task_run_id = task_run_id
         self.stop = stop
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{task_run_id}", daemon=True)
 
     def __enter__(self) -> Heartbeat:
-        self._thread.start()
+        _Beating.of_this_process().add(self)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._stop.set()
-        self._thread.join()
+        _Beating.of_this_process().discard(self)
 
-    def _beat(self) -> None:
-        try:
-            while not self._stop.wait(interval().total_seconds()):
+    def beat(self) -> None:
+        running = TaskRun.objects.filter(pk=self.task_run_id, state=State.RUNNING)
+        if not running.update(heartbeat_at=timezone.now()):
+            self.stop.set()
+
+
+class _Beating:
+    """The runs entered in this process, and the thread that beats for them every `interval()`."""
+
+    _instance: _Beating | None = None
+    _creating = threading.Lock()
+
+    @classmethod
+    def of_this_process(cls) -> _Beating:
+        with cls._creating:
+            # A forked worker process inherits the parent's object but not its thread: it starts its own.
+            if cls._instance is None or cls._instance.pid != os.getpid():
+                cls._instance = cls()
+            return cls._instance
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._runs: set[Heartbeat] = set()
+        self._emptied = threading.Event()
+        threading.Thread(target=self._beat_forever, name="heartbeat", daemon=True).start()
+
+    def add(self, run: Heartbeat) -> None:
+        with self._lock:
+            self._runs.add(run)
+
+    def discard(self, run: Heartbeat) -> None:
+        with self._lock:
+            self._runs.discard(run)
+            if not self._runs:
+                self._emptied.set()
+
+    def _beat_forever(self) -> None:
+        while True:
+            self._emptied.wait(interval().total_seconds())
+            self._emptied.clear()
+            with self._lock:
+                runs = list(self._runs)
+            for run in runs:
                 try:
-                    running = TaskRun.objects.filter(pk=self.task_run_id, state=State.RUNNING)
-                    if not running.update(heartbeat_at=timezone.now()):
-                        self.stop.set()
+                    run.beat()
                 except DatabaseError:
                     continue  # a missed beat; the lease allows several
-        finally:
-            connection.close()  # this thread's own connection
+            if runs:
+                close_old_connections()  # this thread's own connection, by Django's rule between requests
+            else:
+                connection.close()  # no run left to beat for: hold no connection while idle
