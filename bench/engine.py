@@ -175,6 +175,11 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     return used
 
 
+def cpu_used_since(stack: Stack, before: dict[str, float]) -> str:
+    used = {name: seconds - before[name] for name, seconds in cpu_seconds(stack).items()}
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in used.items() if seconds >= 0.05)
+
+
 def sessions_opened(stack: Stack) -> int:
     """How many PostgreSQL sessions were opened on the bench's database so far."""
     return int(_query(stack, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
@@ -291,16 +296,19 @@ def main() -> None:
             raise SystemExit(f"cannot create the flow: {created.status_code} {created.text}")
         sequential_latencies(api, WARM_UP, args.timeout)
         sequential = sequential_latencies(api, args.count, args.timeout)
+        load_before = os.getloadavg()[0]
         cpu_before, sessions_before = cpu_seconds(started), sessions_opened(started)
         seconds, states = flowhub_burst(started, args.burst, args.clients, args.timeout)
-        cpu = {name: used - cpu_before[name] for name, used in cpu_seconds(started).items()}
+        cpu = cpu_used_since(started, cpu_before)
         sessions = sessions_opened(started) - sessions_before
         raw = raw_chains(started, args.timeout)
         raw_sequential = [raw(1) for _ in range(args.count)]
+        cpu_before = cpu_seconds(started)
         raw_seconds = raw(args.burst)
+        raw_cpu = cpu_used_since(started, cpu_before)
     flowhub_rate, raw_rate = args.burst / seconds, args.burst / raw_seconds
     print(f"flowhub on PostgreSQL + Redis, worker concurrency {args.concurrency}, flow {NAMESPACE}.{FLOW_ID}")
-    print(f"(Log, Return, Log); load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"(Log, Return, Log); load average {load_before:.2f} before the burst, {os.getloadavg()[0]:.2f} at the end")
     print(
         f"sequential trigger->terminal ({args.count} runs): p50 {statistics.median(sequential) * 1000:.0f} ms, "
         f"p95 {percentile(sequential, 0.95) * 1000:.0f} ms, max {max(sequential) * 1000:.0f} ms"
@@ -309,13 +317,14 @@ def main() -> None:
         f"{args.burst} executions at once ({args.clients} clients): all terminal in {seconds:.2f} s "
         f"= {flowhub_rate:.1f} executions/s; final states {states}"
     )
-    print(f"  CPU seconds used meanwhile: {', '.join(f'{name} {used:.1f}' for name, used in cpu.items())}")
+    print(f"  CPU seconds used meanwhile: {cpu}")
     print(f"  PostgreSQL sessions opened meanwhile: {sessions}")
     print(
         f"raw Celery chains of 3 no-op tasks: one after another p50 {statistics.median(raw_sequential) * 1000:.0f} ms, "
         f"p95 {percentile(raw_sequential, 0.95) * 1000:.0f} ms; {args.burst} at once in {raw_seconds:.2f} s "
         f"= {raw_rate:.1f} chains/s"
     )
+    print(f"  CPU seconds used meanwhile: {raw_cpu}")
     print(f"flowhub / raw: {flowhub_rate / raw_rate:.2f}")
 
 
