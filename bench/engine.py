@@ -170,7 +170,7 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     """CPU time used so far by each started process with all it forked, by the PostgreSQL server (all
     of it: other clients of the server count too), and by the bench itself (its HTTP clients)."""
     used = {name: _tree_cpu(process.pid) for name, process in stack.processes.items()}
-    used["postgres"] = _tree_cpu(_parent(_query(stack, "SELECT pg_backend_pid()")))
+    used["postgres"] = _tree_cpu(_postmaster(stack))
     used["bench"] = sum(os.times()[:2])
     return used
 
@@ -191,6 +191,14 @@ def _query(stack: Stack, sql: str) -> Any:
         value = cursor.fetchone()[0]
     connection.close()
     return value
+
+
+def _postmaster(stack: Stack) -> int:
+    with psycopg2.connect(stack.database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        postmaster = _parent(cursor.fetchone()[0])  # while the backend lives
+    connection.close()
+    return postmaster
 
 
 def _tree_cpu(pid: int) -> float:
