@@ -291,7 +291,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=200, help="executions (and raw chains) triggered at once")
     parser.add_argument("--clients", type=int, default=8, help="HTTP client threads for the burst")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes, flowhub's and the raw one's")
-    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--web-workers", type=int, default=1, help="uvicorn processes (see docs/performance.md)")
     parser.add_argument("--redis-db", type=int, default=9, help="an empty Redis database for the run")
     parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per phase")
     args = parser.parse_args()
