@@ -295,8 +295,10 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=9, help="an empty Redis database for the run")
     parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per phase")
     args = parser.parse_args()
-    # SIGTERM unwinds like Ctrl-C, so that the processes started are stopped either way.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM unwinds like Ctrl-C (which a shell may have set to be ignored in a background job), so
+    # that the processes started are stopped either way.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     with stack(args) as started:
         api = started.api
         created = api.create_flow(FLOW)
