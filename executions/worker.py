@@ -31,8 +31,9 @@ from flowhub.engine.retries import next_delay
 from flowhub.engine.states import State
 from namespaces.flows import parsed_revision
 
-from .dispatch import enqueue_advance, enqueue_run_task
+from .dispatch import enqueue_run_task
 from .executor import execution_info
+from .followup import advance_after_task
 from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
@@ -82,7 +83,7 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
         ended = ended_state(task, task_run, final)
         if not task_run_transition(task_run, ended, outputs=outputs, ended_at=timezone.now()):
             end_killed(task_run)
-        transaction.on_commit(partial(enqueue_advance, execution.id))
+        transaction.on_commit(partial(advance_after_task, execution.id))
 
 
 def run_context(task_run: TaskRun, sink: BufferedLogSink, **options: Any) -> RunContext:

@@ -209,6 +209,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "executor"
 CELERY_TASK_ROUTES = {"executions.run_task": {"queue": "worker"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Keep database connections across tasks: CONN_MAX_AGE decides when they close (flowhub.celery).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-work": {"task": "executions.sweep", "schedule": timedelta(seconds=10)},
     "reap-lost-workers": {"task": "executions.reap", "schedule": timedelta(seconds=10)},
