@@ -196,6 +196,8 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
             state, outputs = State.FAILED, {}
         outputs = revealed.mask(outputs)
     if state == State.FAILED and flow_retry_scheduled(execution, parsed):
+        if execution.is_terminal:  # RETRIED: a new execution takes over
+            execution_ended(execution)
         return
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
     execution_ended(execution)

@@ -72,18 +72,32 @@ def task_run_execute(*, task_run_id: str, worker_id: str) -> None:
         outputs, final = attempt(task_run, parsed, task, ctx, sink)
     delay = retry_delay(task, task_run, ctx.render) if final == State.FAILED else None
     with transaction.atomic():
-        sink.flush()
-        if delay is not None and task_run_transition(
-            task_run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}
-        ):
-            sink.emit("WARN", f"attempt {task_run.attempt} failed; attempt {task_run.attempt + 1} in {delay}")
-            sink.flush()
-            transaction.on_commit(partial(enqueue_run_task, task_run.id, delay))
-            return
-        ended = ended_state(task, task_run, final)
-        if not task_run_transition(task_run, ended, outputs=outputs, ended_at=timezone.now()):
+        if attempt_recorded(task_run, task, sink, outputs, final, delay):
+            if task_run.state == State.RETRYING:
+                transaction.on_commit(partial(enqueue_run_task, task_run.id, delay))
+                return
+        else:
             end_killed(task_run)
         transaction.on_commit(partial(advance_after_task, execution.id))
+
+
+def attempt_recorded(
+    task_run: TaskRun,
+    task: TaskDefinition,
+    sink: BufferedLogSink,
+    outputs: dict[str, Any],
+    final: State,
+    delay: timedelta | None,
+) -> bool:
+    """In the caller's transaction, store the attempt's log lines and move the run on: RETRYING when a retry
+    `delay` is given, else to the state its task makes of `final`. False when it was no longer RUNNING (killed
+    or skipped while the attempt ran): then nothing changed but the logs."""
+    sink.flush()
+    if delay is not None and task_run_transition(task_run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}):
+        sink.emit("WARN", f"attempt {task_run.attempt} failed; attempt {task_run.attempt + 1} in {delay}")
+        sink.flush()
+        return True
+    return task_run_transition(task_run, ended_state(task, task_run, final), outputs=outputs, ended_at=timezone.now())
 
 
 def run_context(task_run: TaskRun, sink: BufferedLogSink, **options: Any) -> RunContext:
@@ -239,17 +253,9 @@ class WorkingDirectoryTasks:
                 outputs, final = attempt(run, self.parsed, task, ctx, sink)
             delay = retry_delay(task, run, ctx.render) if final == State.FAILED and not stop.is_set() else None
             with transaction.atomic():
-                sink.flush()
-                if delay is not None and task_run_transition(
-                    run, State.RETRYING, retry_at=timezone.now() + delay, outputs={}
-                ):
-                    sink.emit("WARN", f"attempt {run.attempt} failed; attempt {run.attempt + 1} in {delay}")
-                    sink.flush()
-                elif not task_run_transition(
-                    run, ended_state(task, run, final), outputs=outputs, ended_at=timezone.now()
-                ):
+                if not attempt_recorded(run, task, sink, outputs, final, delay):
                     break  # killed while it ran
-            if delay is None or run.state != State.RETRYING:
+            if run.state != State.RETRYING or delay is None:
                 return State(run.state)
             if stop.wait(delay.total_seconds()):
                 task_run_transition(run, State.KILLED, ended_at=timezone.now())
