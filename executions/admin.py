@@ -22,7 +22,7 @@ class ReadOnlyMixin:
 
 class TaskRunInline(ReadOnlyMixin, admin.TabularInline):
     model = TaskRun
-    fields = ["task_id", "state", "attempt", "outputs", "worker_id", "started_at", "ended_at"]
+    fields = ["task_id", "value", "state", "attempt", "outputs", "worker_id", "started_at", "ended_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -44,8 +44,10 @@ class ExecutionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "id", "namespace", "flow_id", "flow_revision", "state", "history", "inputs", "outputs", "labels",
+        "trigger", "parent", "parent_task_run", "original_id", "attempt_number",
         "created_at", "started_at", "ended_at", "updated_at",
     ]  # fmt: skip
+    fields = readonly_fields  # the history once, readably: not its raw JSON too
     inlines = [TaskRunInline, LogEntryInline]
 
 
