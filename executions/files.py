@@ -7,6 +7,7 @@ chunks; nothing is held in memory whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO
 
 from django.core.files.storage import default_storage
@@ -24,29 +25,30 @@ def execution_prefix(namespace: str, flow_id: str, execution_id: str) -> str:
     return f"{namespace.replace('.', '/')}/{flow_id}/executions/{execution_id}"
 
 
-def execution_file_path(*, prefix: str, uri: str, field: str) -> str:
-    """Where the `kestra:///` file `uri` is stored, if it is under `prefix` (an execution's own files);
-    Invalid, naming `field`, for any other URI."""
+def execution_file_path(*, prefixes: Sequence[str], uri: str, field: str) -> str:
+    """Where the `kestra:///` file `uri` is stored, if it is under one of `prefixes` (an execution's own
+    files first, then those of the executions it came from); Invalid, naming `field`, for any other URI."""
     path = uri.removeprefix(f"{SCHEME}/")
-    if path == uri or not path.startswith(prefix + "/") or ".." in path.split("/") or "\x00" in path:
+    inside = any(path.startswith(prefix + "/") for prefix in prefixes)
+    if path == uri or not inside or ".." in path.split("/") or "\x00" in path:
         raise Invalid(
-            f"'{uri[:200]}' is not a file of execution {prefix.rsplit('/', 1)[-1]}",
-            [ErrorDetail(field, f"must start with {SCHEME}/{prefix}/")],
+            f"'{uri[:200]}' is not a file of execution {prefixes[0].rsplit('/', 1)[-1]}",
+            [ErrorDetail(field, f"must start with {SCHEME}/{prefixes[0]}/")],
         )
     return path
 
 
-def execution_file_open(*, prefix: str, uri: str, field: str) -> IO[bytes]:
-    """The stored file `uri` of the execution whose files are under `prefix`, as a stream (from S3 too)."""
-    return blob_open(_existing(prefix, uri, field))
+def execution_file_open(*, prefixes: Sequence[str], uri: str, field: str) -> IO[bytes]:
+    """The stored file `uri` under one of `prefixes` (see `execution_file_path`), as a stream (from S3 too)."""
+    return blob_open(_existing(prefixes, uri, field))
 
 
-def execution_file_size(*, prefix: str, uri: str, field: str) -> int:
-    return default_storage.size(_existing(prefix, uri, field))
+def execution_file_size(*, prefixes: Sequence[str], uri: str, field: str) -> int:
+    return default_storage.size(_existing(prefixes, uri, field))
 
 
-def _existing(prefix: str, uri: str, field: str) -> str:
-    path = execution_file_path(prefix=prefix, uri=uri, field=field)
+def _existing(prefixes: Sequence[str], uri: str, field: str) -> str:
+    path = execution_file_path(prefixes=prefixes, uri=uri, field=field)
     if not default_storage.exists(path):
         raise NotFound(f"no file at '{uri[:200]}'")
     return path

@@ -45,11 +45,11 @@ def execution_file_get(*, execution: Execution, uri: str) -> tuple[IO[bytes], in
     """A stored file of `execution` by its `kestra:///` URI (the `path` parameter): its stream and size.
     Another execution's file is Invalid."""
     size = execution_file_size_get(execution=execution, uri=uri)
-    return execution_file_open(prefix=_files_prefix(execution), uri=uri, field="path"), size
+    return execution_file_open(prefixes=[_files_prefix(execution)], uri=uri, field="path"), size
 
 
 def execution_file_size_get(*, execution: Execution, uri: str) -> int:
-    return execution_file_size(prefix=_files_prefix(execution), uri=uri, field="path")
+    return execution_file_size(prefixes=[_files_prefix(execution)], uri=uri, field="path")
 
 
 def _files_prefix(execution: Execution) -> str:

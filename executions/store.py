@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
@@ -48,7 +49,7 @@ class ServicesStore:
         return namespace_file_read_text(namespace=namespace, path=path, max_bytes=MAX_OUTPUT_CHARS)
 
     def read_execution_file(self, execution: ExecutionRef, uri: str) -> str:
-        with execution_file_open(prefix=_prefix(execution), uri=uri, field="path") as stream:
+        with execution_file_open(prefixes=_lineage_prefixes(execution), uri=uri, field="path") as stream:
             content = stream.read(MAX_OUTPUT_CHARS + 1)
         if len(content) > MAX_OUTPUT_CHARS:
             raise Invalid(f"'{uri}' is larger than {MAX_OUTPUT_CHARS} bytes, more than read() gives")
@@ -109,11 +110,26 @@ class ServicesTaskServices:
         return f"{SCHEME}/{stored}"
 
     def execution_file_open(self, run: TaskRunRef, uri: str) -> IO[bytes]:
-        return execution_file_open(prefix=_prefix(run), uri=uri, field="uri")
+        return execution_file_open(prefixes=_lineage_prefixes(run), uri=uri, field="uri")
 
 
 def _prefix(execution: ExecutionRef) -> str:
     return execution_prefix(execution.namespace, execution.flow_id, execution.execution_id)
+
+
+def _lineage_prefixes(execution: ExecutionRef) -> list[str]:
+    """Where the files a task of `execution` may read are: its own, then those of the executions it came from
+    (a Subflow's parents, the execution a replay copied), as Kestra lets a subflow read the file its parent
+    passed it. Never a sibling's or a stranger's."""
+    prefixes = [_prefix(execution)]
+    parent_id = Execution.objects.filter(pk=execution.execution_id).values_list("parent_id", flat=True).first()
+    for _ in range(settings.FLOWHUB_MAX_SUBFLOW_DEPTH + 1):
+        parent = Execution.objects.filter(pk=parent_id).values("namespace", "flow_id", "id", "parent_id").first()
+        if parent is None:
+            break
+        prefixes.append(execution_prefix(parent["namespace"], parent["flow_id"], parent["id"]))
+        parent_id = parent["parent_id"]
+    return prefixes
 
 
 TASK_SERVICES = ServicesTaskServices()

@@ -319,3 +319,47 @@ def test_the_sweep_ends_a_subflow_whose_child_ended_without_telling_it(api):
     assert (call.state, call.outputs["state"]) == ("FAILED", "CANCELLED")
     assert recovery.executions_sweep()["subflows"] == 0
     assert run_tree_to_end(parent_id).state == "FAILED"
+
+
+READER = """\
+id: reader
+namespace: acme.team
+inputs:
+  - id: report
+    type: STRING
+tasks:
+  - id: peek
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.report) }}"
+outputs:
+  - id: seen
+    type: STRING
+    value: "{{ outputs.peek.value }}"
+"""
+
+WRITER = """\
+id: writer
+namespace: acme
+tasks:
+  - id: write
+    type: io.kestra.plugin.core.storage.Write
+    content: "rows of {{ execution.id }}"
+    extension: .csv
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: acme.team
+    flowId: reader
+    inputs:
+      report: "{{ outputs.write.uri }}"
+"""
+
+
+def test_a_child_reads_the_file_its_parent_passed_it_but_not_another_execution_s(api):
+    save(api, READER, WRITER)
+    parent_id = trigger(api, "acme", "writer")
+    assert run_tree_to_end(parent_id).state == "SUCCESS"
+    assert runs(parent_id)["call"].outputs["outputs"] == {"seen": f"rows of {parent_id}"}
+    passed = runs(parent_id)["write"].outputs["uri"]
+    stranger_id = trigger(api, "acme.team", "reader", report=passed)  # not started by the writer
+    assert run_tree_to_end(stranger_id).state == "FAILED"
+    assert f"is not a file of execution {stranger_id}" in " ".join(errors(stranger_id))
