@@ -82,13 +82,20 @@ def trigger(client: Client, flow: CorpusFlow, timeout: float) -> list[Response]:
     return triggered
 
 
-def skip_unless_runnable(flow: CorpusFlow) -> None:
-    """Skip a flow that flowhub refuses to run yet (capabilities.py), or that only a webhook starts (webhook
-    triggers fire with issue 6): it is listed with the reasons."""
+def not_runnable_why(flow: CorpusFlow) -> str | None:
+    """Why flowhub cannot play `flow` yet: what it refuses to run (capabilities.py), or a run only a webhook
+    starts (webhook triggers fire with issue 6); None when it can."""
     if flow.flow.not_runnable:
-        pytest.skip(f"{flow}: " + "; ".join(sorted({detail.detail for detail in flow.flow.not_runnable})))
+        return "; ".join(sorted({detail.detail for detail in flow.flow.not_runnable}))
     if any(run.webhook is not None for run in flow.expectation.runs):
-        pytest.skip(f"{flow}: started by its webhook, and webhook triggers do not fire yet")
+        return "started by its webhook, and webhook triggers do not fire yet"
+    return None
+
+
+def skip_unless_runnable(flow: CorpusFlow) -> None:
+    """Skip a flow flowhub cannot play yet, with the reason."""
+    if (why := not_runnable_why(flow)) is not None:
+        pytest.skip(f"{flow}: {why}")
 
 
 def play(client: Client, flow: CorpusFlow, triggered: list[Response], timeout: float) -> None:

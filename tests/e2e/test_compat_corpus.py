@@ -40,7 +40,8 @@ Expectations: `tests/compat/expected/<flow stem>.yml`, one per flow (a test chec
 
 A `!re <regex>` in an expected value stands for any text the regex matches in full (ids, dates, URIs).
 
-A flow flowhub refuses to run yet (flowhub/engine/capabilities.py) is skipped, with the reason.
+A flow flowhub cannot play yet (what capabilities.py refuses, or a run only its webhook starts) is
+skipped, with the reason.
 """
 
 import pytest
@@ -48,7 +49,7 @@ import pytest
 from tests.compat.corpus import CORPUS
 from tests.compat.echo import echo_server
 from tests.compat.expectations import corpus_flows
-from tests.compat.playback import play, prepare, skip_unless_runnable, trigger
+from tests.compat.playback import not_runnable_why, play, prepare, skip_unless_runnable, trigger
 
 pytestmark = pytest.mark.distributed
 
@@ -67,7 +68,8 @@ def triggered(stack, echo_url):
     api, _ = stack
     flows = {flow.stem: flow for flow in corpus_flows(echo_url)}
     prepare(api, flows.values())
-    responses = {stem: trigger(api, flow, RUN_TIMEOUT) for stem, flow in flows.items() if not flow.flow.not_runnable}
+    playable = {stem: flow for stem, flow in flows.items() if not_runnable_why(flow) is None}
+    responses = {stem: trigger(api, flow, RUN_TIMEOUT) for stem, flow in playable.items()}
     return api, flows, responses
 
 
