@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowhub.engine.lineage import lineage_variables
+from flowhub.engine.planner import TaskRunView
 from flowhub.timestamps import iso_utc
 
 from .models import TaskRun
@@ -29,5 +30,15 @@ def task_run_variables(task_run: TaskRun, runs: dict[str, TaskRun]) -> dict[str,
         current = runs.get(current.parent_id or "")
     if current is not None:
         taskrun.update(value=task_run.value, iteration=current.iteration)
-    views = {run.id: run.view() for run in runs.values()}
-    return {"taskrun": taskrun, **lineage_variables(task_run.view(), views)}
+    return {"taskrun": taskrun, **lineage_variables(task_run.view(), _ancestry(task_run, runs))}
+
+
+def _ancestry(task_run: TaskRun, runs: dict[str, TaskRun]) -> dict[str, TaskRunView]:
+    """The views of `task_run` and the runs holding it: all that its lineage reads, not every run of the
+    execution (the executor renders one condition per run it creates, in loops of any size)."""
+    chain: dict[str, TaskRunView] = {}
+    current: TaskRun | None = task_run
+    while current is not None and current.id not in chain:
+        chain[current.id] = current.view()
+        current = runs.get(current.parent_id or "")
+    return chain
