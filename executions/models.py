@@ -67,12 +67,26 @@ class Execution(StatefulModel):
     retry_at = models.DateTimeField(
         null=True, blank=True, help_text="When the flow's `retry` of a RETRYING or RETRIED execution is due."
     )
+    schedule_date = models.DateTimeField(
+        null=True, blank=True, help_text="Kestra's scheduleDate: it stays CREATED until then."
+    )
+    idempotency_key = models.CharField(
+        max_length=255, blank=True,
+        help_text="A trigger retried with the same key, for the same flow, answers this execution again.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["namespace", "flow_id", "-created_at"], name="execution_by_flow"),
             models.Index(fields=["state", "updated_at"], name="execution_by_state"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "flow_id", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="execution_idempotency_key_per_flow",
+            )
         ]
 
     def __str__(self) -> str:
@@ -140,3 +154,29 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.message[:60]}"
+
+
+class Trigger(models.Model):
+    """The state of one trigger of a flow's current revision (Kestra's trigger table): whether a person
+    disabled it, and for a Schedule the dates it fired at and fires at next. Rows follow flow saves."""
+
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField("flow id", max_length=100)
+    trigger_id = models.CharField("trigger id", max_length=100)
+    type = models.CharField(max_length=200)
+    disabled = models.BooleanField(default=False, help_text="Set by the API or admin (or `stopAfter`), not the YAML.")
+    next_date = models.DateTimeField(null=True, blank=True, help_text="A Schedule's next time to fire.")
+    last_date = models.DateTimeField(null=True, blank=True, help_text="The (scheduled) date it last fired for.")
+    last_execution_id = models.CharField(max_length=22, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["namespace", "flow_id", "trigger_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "flow_id", "trigger_id"], name="trigger_unique_per_flow")
+        ]
+        indexes = [models.Index(fields=["type", "next_date"], name="trigger_by_type")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}.{self.flow_id}:{self.trigger_id}"

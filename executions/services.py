@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from flowhub.engine import inputs as engine_inputs
@@ -38,22 +38,40 @@ def execution_create(
     files: Mapping[str, UploadedFile] | None = None,
     parent_task_run: TaskRun | None = None,
     trigger: dict[str, Any] | None = None,
+    idempotency_key: str = "",
 ) -> Execution:
     """Validate inputs against the flow and store a CREATED execution; the executor takes it from there.
 
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
     again if the execution cannot be created, so a refused request leaves nothing behind. A
-    Subflow's execution names the `parent_task_run` that started it, and its `trigger`.
+    Subflow's execution names the `parent_task_run` that started it, and its `trigger`. A call
+    with the `idempotency_key` of an execution of this flow answers that execution and creates
+    nothing, even when both calls race: the database's uniqueness decides.
     """
+    if idempotency_key and (earlier := _execution_by_key(flow, idempotency_key)):
+        return earlier
     flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
     execution_id = new_id()
     lineage = {
         "parent_id": parent_task_run.execution_id if parent_task_run else None,
         "parent_task_run": parent_task_run,
         "trigger": trigger,
+        "idempotency_key": idempotency_key,
     }
-    with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
-        return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
+    try:
+        with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
+            return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
+    except IntegrityError:
+        earlier = _execution_by_key(flow, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _execution_by_key(flow: Flow, idempotency_key: str) -> Execution | None:
+    return Execution.objects.filter(
+        namespace=flow.namespace_id, flow_id=flow.flow_id, idempotency_key=idempotency_key
+    ).first()
 
 
 def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRevision, ParsedFlow]:

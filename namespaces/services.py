@@ -12,6 +12,7 @@ from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from .flows import parse_source, parsed_revision
 from .models import Flow, FlowRevision, Namespace
+from .signals import flow_changed
 
 
 def namespace_checked(namespace: str) -> str:
@@ -72,9 +73,11 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
 
 def flow_delete(*, namespace: str, flow_id: str) -> None:
     """Soft delete: the flow disappears from reads, its revisions and executions stay."""
-    deleted = Flow.objects.filter(namespace_id=namespace, flow_id=flow_id, deleted=False).update(deleted=True)
-    if not deleted:
-        raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
+    with transaction.atomic():
+        deleted = Flow.objects.filter(namespace_id=namespace, flow_id=flow_id, deleted=False).update(deleted=True)
+        if not deleted:
+            raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
+        flow_changed.send(sender=Flow, namespace=namespace, flow_id=flow_id, parsed=None)
 
 
 def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool) -> int:
@@ -114,4 +117,5 @@ def _add_revision(flow: Flow, source: str, parsed: ParsedFlow) -> Flow:
     flow.current = FlowRevision.objects.create(flow=flow, revision=(last or 0) + 1, source=source)
     flow.labels = parsed.labels
     flow.save(update_fields=["current", "deleted", "labels", "updated_at"])
+    flow_changed.send(sender=Flow, namespace=flow.namespace_id, flow_id=flow.flow_id, parsed=parsed)
     return flow
