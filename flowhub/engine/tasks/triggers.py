@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from flowhub.engine.fields import Duration, Strict
 from flowhub.engine.registry import Condition, TriggerDefinition
+from flowhub.engine.schedule import CronClock, parse_moment, zone_named
 from flowhub.engine.states import State
 
 _OLD = "io.kestra.core.models.triggers.types."
-CRON_NICKNAMES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
 
 
 class Backfill(Strict):
+    """Fire every time from `start` (to `end`) even when missed; a date without an offset is in the
+    trigger's time zone."""
+
     start: str
     end: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _is_a_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_moment(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not an ISO-8601 date-time such as 2025-01-01T00:00:00Z") from None
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Backfill:
+        if self.end is not None and parse_moment(self.end) < parse_moment(self.start):
+            raise ValueError("the backfill's end is before its start")
+        return self
 
 
 class Schedule(TriggerDefinition):
@@ -40,24 +57,14 @@ class Schedule(TriggerDefinition):
     @field_validator("cron")
     @classmethod
     def _cron_parses(cls, cron: str, info: ValidationInfo) -> str:
-        with_seconds = bool(info.data.get("withSeconds"))
-        fields = 6 if with_seconds else 5
-        expression = cron.strip()
-        if expression.lower() in CRON_NICKNAMES:
-            return cron
-        if len(expression.split()) != fields or not croniter.is_valid(expression, second_at_beginning=with_seconds):
-            seconds = " (seconds first, as withSeconds is true)" if with_seconds else ""
-            raise ValueError(f"invalid cron expression '{cron}': expected {fields} fields{seconds} or a @nickname")
+        CronClock(cron, with_seconds=bool(info.data.get("withSeconds")))
         return cron
 
     @field_validator("timezone")
     @classmethod
     def _timezone_exists(cls, timezone: str | None) -> str | None:
         if timezone is not None:
-            try:
-                ZoneInfo(timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone '{timezone}'") from None
+            zone_named(timezone)
         return timezone
 
 
