@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from .models import Execution, LogEntry, TaskRun
+from .models import Execution, LogEntry, TaskRun, Trigger
+from .trigger_actions import triggers_set_disabled
 
 
 class ReadOnlyMixin:
@@ -65,3 +68,34 @@ class LogEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["message", "execution__id", "task_id"]
     list_select_related = ["execution"]
+
+
+@admin.register(Trigger)
+class TriggerAdmin(admin.ModelAdmin):
+    """Trigger rows follow the flows' YAML; a person only disables or enables them."""
+
+    list_display = ["trigger_id", "flow_id", "namespace", "type", "disabled", "next_date", "last_date"]
+    list_filter = ["disabled", "type", "namespace"]
+    search_fields = ["trigger_id", "flow_id", "namespace"]
+    fields = [
+        "namespace", "flow_id", "trigger_id", "type", "disabled", "next_date", "last_date", "last_execution_id",
+        "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = [field for field in fields if field != "disabled"]
+    actions = ["disable", "enable"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Trigger | None = None) -> bool:
+        return False
+
+    @admin.action(description="Disable the selected triggers")
+    def disable(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        count = triggers_set_disabled(triggers=queryset, disabled=True)
+        self.message_user(request, f"{count} trigger(s) disabled.")
+
+    @admin.action(description="Enable the selected triggers")
+    def enable(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        count = triggers_set_disabled(triggers=queryset, disabled=False)
+        self.message_user(request, f"{count} trigger(s) enabled.")

@@ -26,7 +26,7 @@ from .files import delete_execution_files, store_input_file
 from .models import Execution, TaskRun
 from .transitions import history_entry
 
-USER_SYSTEM_LABELS = frozenset({"system.correlationId"})
+USER_SYSTEM_LABELS = frozenset({"system.correlationId", "system.from"})
 
 
 def execution_create(

@@ -8,7 +8,7 @@ import socket
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import executor, flow_retry, recovery, worker
+from . import executor, flow_retry, recovery, schedules, worker
 from .dispatch import ADVANCE, PAUSE_END, RETRY_FLOW, RUN_TASK
 
 # Only infrastructure errors are retried by Celery; a failing user task is a state, not an exception.
@@ -44,3 +44,8 @@ def sweep() -> dict[str, int]:
 @shared_task(name="executions.reap")
 def reap() -> int:
     return recovery.task_runs_reap()
+
+
+@shared_task(name="executions.schedule_tick")
+def schedule_tick() -> int:
+    return schedules.schedule_tick()

@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-work": {"task": "executions.sweep", "schedule": timedelta(seconds=10)},
     "reap-lost-workers": {"task": "executions.reap", "schedule": timedelta(seconds=10)},
     "purge-expired-kv": {"task": "kv.purge_expired", "schedule": timedelta(minutes=1)},
+    # Schedules fire within a second of their time; a tick nobody took in 10 s is dropped, not piled up.
+    "fire-due-schedules": {
+        "task": "executions.schedule_tick",
+        "schedule": timedelta(seconds=1),
+        "options": {"expires": 10},
+    },
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
@@ -238,6 +244,12 @@ FLOWHUB_WORKER_CONCURRENCY = env_int("FLOWHUB_WORKER_CONCURRENCY", 2, minimum=1)
 FLOWHUB_TASK_LEASE_SECONDS = env_int("FLOWHUB_TASK_LEASE_SECONDS", 30, minimum=6)
 # How many Subflow executions deep a chain may go: a flow calling itself through another stops there.
 FLOWHUB_MAX_SUBFLOW_DEPTH = env_int("FLOWHUB_MAX_SUBFLOW_DEPTH", 10, minimum=1)
+
+# A Schedule's time missed by more than this (the scheduler was down) is skipped unless the trigger's
+# backfill or recoverMissedSchedules asks for it; its `lateMaximumDelay` replaces it.
+FLOWHUB_SCHEDULE_LATENESS_SECONDS = env_int("FLOWHUB_SCHEDULE_LATENESS_SECONDS", 60, minimum=1)
+# How many executions one scheduler tick (every second) starts at most; the rest wait for the next tick.
+FLOWHUB_SCHEDULE_FIRES_PER_TICK = env_int("FLOWHUB_SCHEDULE_FIRES_PER_TICK", 100, minimum=1)
 
 # Log lines one task attempt may store; past it a WARN line says so and the rest are dropped.
 FLOWHUB_MAX_LOG_BYTES_PER_RUN = env_int("FLOWHUB_MAX_LOG_BYTES_PER_RUN", 1024 * 1024, minimum=1024)

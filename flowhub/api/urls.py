@@ -7,6 +7,7 @@ from .plugins import PluginListApi, PluginSchemaApi
 urlpatterns = [
     path("", include("namespaces.urls")),
     path("", include("executions.urls")),
+    path("", include("executions.trigger_urls")),
     path("", include("kv.urls")),
     path("plugins", PluginListApi.as_view(), name="plugin-list"),
     path("plugins/<str:plugin_type>", PluginSchemaApi.as_view(), name="plugin-schema"),

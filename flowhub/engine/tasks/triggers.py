@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -20,6 +21,12 @@ class Backfill(Strict):
 
     start: str
     end: str | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        """An unquoted YAML date-time arrives as a date-time, not as text."""
+        return value.isoformat() if isinstance(value, date) else value
 
     @field_validator("start", "end")
     @classmethod

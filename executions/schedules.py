@@ -1,0 +1,150 @@
+"""The scheduler's tick: each Schedule trigger whose next date has come starts its executions.
+
+One execution per scheduled date, however many schedulers tick at once: an execution's idempotency key
+names its trigger and date, so the database's uniqueness refuses a second one; the trigger's row is
+locked while a tick works on it (other ticks skip it) and moved on by compare-and-set.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from flowhub import exceptions
+from flowhub.engine import schedule as dates
+from flowhub.engine import templating
+from flowhub.engine.errors import EngineError
+from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.tasks.triggers import Schedule
+from namespaces.flows import parsed_revision
+from namespaces.models import Flow
+
+from .models import Execution, Trigger
+from .services import execution_create
+from .trigger_selectors import trigger_locked
+
+logger = logging.getLogger(__name__)
+
+FIRES_PER_TRIGGER = 10
+"""At most this many dates of one trigger per tick, so that a long backfill does not hold the others back."""
+
+
+def schedule_tick(*, now: datetime | None = None) -> int:
+    """Fire the due Schedule triggers, at most `FLOWHUB_SCHEDULE_FIRES_PER_TICK` executions in all; how many
+    executions it started."""
+    now = now or timezone.now()
+    budget = settings.FLOWHUB_SCHEDULE_FIRES_PER_TICK
+    due = (
+        Trigger.objects.filter(type=Schedule.TYPE)
+        .filter(Q(next_date__isnull=True) | Q(next_date__lte=now))
+        .order_by(F("next_date").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    started = 0
+    for pk in list(due[:budget]):
+        if started >= budget:
+            break
+        started += _trigger_tick(pk, now, min(FIRES_PER_TRIGGER, budget - started))
+    return started
+
+
+def schedule_key(trigger_id: str, date: datetime) -> str:
+    """The idempotency key of the execution a Schedule starts for `date`."""
+    return f"schedule:{trigger_id}:{dates.iso_seconds(date)}"
+
+
+def _trigger_tick(pk: int, now: datetime, limit: int) -> int:
+    with transaction.atomic():
+        # A row another tick holds is its to fire: skip it rather than wait (PostgreSQL; SQLite has one writer).
+        row = Trigger.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        if row is None or (row.next_date is not None and row.next_date > now):
+            return 0  # taken, or moved on since it was listed
+        found = _schedule_of(row)
+        if found is None:
+            return 0
+        flow, parsed, schedule = found
+        read = row.next_date
+        due = read or dates.first_date(schedule, last_date=row.last_date, now=now)
+        plan = _plan(row, parsed, schedule, due, now, limit)
+        started = [execution for date in plan.fires if (execution := _fire(flow, parsed, schedule, date)) is not None]
+        moved: dict[str, Any] = {"next_date": plan.next_date, "updated_at": timezone.now()}
+        if plan.fires:
+            moved["last_date"] = plan.fires[-1]
+        if started:
+            moved["last_execution_id"] = started[-1].id
+        unchanged = Q(next_date=read) if read is not None else Q(next_date__isnull=True)
+        Trigger.objects.filter(unchanged, pk=row.pk).update(**moved)
+    return len(started)
+
+
+def _schedule_of(row: Trigger) -> tuple[Flow, ParsedFlow, Schedule] | None:
+    """The live flow of `row`, its current revision parsed, and the Schedule the row stands for."""
+    flow = (
+        Flow.objects.select_related("current")
+        .filter(namespace_id=row.namespace, flow_id=row.flow_id, deleted=False)
+        .first()
+    )
+    if flow is None or flow.current is None:
+        return None  # deleted meanwhile: its rows go with it
+    parsed = parsed_revision(flow.current)
+    schedule = next((trigger for trigger in parsed.triggers if trigger.id == row.trigger_id), None)
+    return (flow, parsed, schedule) if isinstance(schedule, Schedule) else None
+
+
+def _plan(
+    row: Trigger, parsed: ParsedFlow, schedule: Schedule, due: datetime | None, now: datetime, limit: int
+) -> dates.Plan:
+    if due is None:
+        return dates.Plan((), None)  # the expression never matches again
+    if row.disabled or schedule.disabled or parsed.disabled:
+        return dates.Plan((), dates.clock_of(schedule).next_after(now))  # time moves on without it
+    if not schedule.allowConcurrent and trigger_locked(row):
+        return dates.Plan((), due)  # waits for the execution it started; then lateness decides
+    lateness = timedelta(seconds=settings.FLOWHUB_SCHEDULE_LATENESS_SECONDS)
+    if not schedule.allowConcurrent:
+        limit = 1  # the execution it starts holds the next
+    return dates.schedule_plan(schedule, due=due, now=now, limit=limit, default_lateness=lateness)
+
+
+def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) -> Execution | None:
+    """Start the execution of `date`, or the one already started for it; None, and a log line, when it
+    cannot start (its inputs are invalid, the flow cannot run): the schedule goes on with its next date."""
+    variables = dates.trigger_variables(schedule, date)
+    where = f"schedule '{schedule.id}' of flow '{flow}' for {variables['date']}"
+    if schedule.conditions or schedule.scheduleConditions:
+        logger.warning("%s not fired: flowhub does not evaluate a Schedule's conditions yet", where)
+        return None
+    assert flow.current is not None
+    context = {
+        "flow": {"id": parsed.id, "namespace": parsed.namespace, "revision": flow.current.revision},
+        "vars": parsed.variables,
+        "trigger": variables,
+    }
+    try:
+        return execution_create(
+            flow=flow,
+            inputs=templating.render_value(schedule.inputs, context),
+            labels=[("system.from", "trigger"), *_labels(schedule, context)],
+            trigger={"id": schedule.id, "type": schedule.TYPE, "variables": variables},
+            idempotency_key=schedule_key(schedule.id, date),
+        )
+    except (exceptions.ServiceError, EngineError) as error:
+        logger.warning("%s not fired: %s", where, error)
+        return None
+
+
+def _labels(schedule: Schedule, context: dict[str, Any]) -> list[tuple[str, str]]:
+    """The trigger's own labels, rendered; `system.` ones are flowhub's to set, as in Kestra."""
+    given = schedule.labels or {}
+    pairs = given.items() if isinstance(given, dict) else ((item.get("key"), item.get("value")) for item in given)
+    return [
+        (str(key), str(templating.render_value(value, context)))
+        for key, value in pairs
+        if key and not str(key).startswith("system.")
+    ]
