@@ -187,7 +187,7 @@ class TriggerUpdateSerializer(TriggerRefSerializer):
 
 
 class TriggerSetDisabledSerializer(serializers.Serializer):
-    triggers = TriggerRefSerializer(many=True, allow_empty=False)
+    triggers = serializers.ListField(child=TriggerRefSerializer(), allow_empty=False)
     disabled = serializers.BooleanField()
 
 
