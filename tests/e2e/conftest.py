@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -90,9 +91,8 @@ def database_url(broker_url):
     admin.close()
 
 
-@pytest.fixture(scope="module")
-def stack(broker_url, database_url, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("distributed")
+def stack_env(directory: Path, broker_url: str, database_url: str) -> dict[str, str]:
+    """The environment of a distributed stack's processes, its database migrated and its operator created."""
     env = base_env(
         directory / "data",
         DATABASE_URL=database_url,
@@ -103,28 +103,42 @@ def stack(broker_url, database_url, tmp_path_factory):
     )
     manage("migrate", "--noinput", env=env)
     manage("ensure_admin", env=env)
+    return env
+
+
+def start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The web server and its base URL."""
     port = free_port()
-    web_log, worker_log = directory / "web.log", directory / "worker.log"
-    web = start(
-        [sys.executable, "-m", "uvicorn", "flowhub.asgi:application", "--port", str(port), "--workers", "2"],
-        env,
-        web_log,
-    )
-    worker = start(
+    command = [sys.executable, "-m", "uvicorn", "flowhub.asgi:application", "--port", str(port), "--workers", "2"]
+    return start(command, env, log), f"http://127.0.0.1:{port}"
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return start(
         [
             sys.executable, "-m", "celery", "-A", "flowhub", "worker", "--queues", "executor,worker",
             "--concurrency", "2", "--hostname", f"e2e-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO",
         ],
         env,
-        worker_log,
+        log,
     )  # fmt: skip
+
+
+def start_beat(env: dict[str, str], directory: Path, name: str = "beat") -> subprocess.Popen[bytes]:
+    """A scheduler (`celery beat`) with its own schedule file, logging each message it sends to `<name>.log`."""
+    command = [sys.executable, "-m", "celery", "-A", "flowhub", "beat", "--loglevel", "INFO"]
+    return start([*command, "--schedule", str(directory / f"{name}-schedule")], env, directory / f"{name}.log")
+
+
+@pytest.fixture(scope="module")
+def stack(broker_url, database_url, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("distributed")
+    env = stack_env(directory, broker_url, database_url)
+    web_log, worker_log = directory / "web.log", directory / "worker.log"
+    web, base_url = start_web(env, web_log)
+    worker = start_worker(env, worker_log)
     # The scheduler too: its reaper is what notices a worker that died.
-    beat = start(
-        [sys.executable, "-m", "celery", "-A", "flowhub", "beat", "--schedule", str(directory / "beat-schedule")],
-        env,
-        directory / "beat.log",
-    )
-    base_url = f"http://127.0.0.1:{port}"
+    beat = start_beat(env, directory)
     try:
         wait_until_healthy(base_url, web, web_log)
         yield Api(base_url, "operator", "operator-pw"), worker_log
