@@ -127,7 +127,7 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
         "trigger": variables,
     }
     try:
-        return execution_create(
+        execution = execution_create(
             flow=flow,
             inputs=templating.render_value(schedule.inputs, context),
             labels=[("system.from", "trigger"), *_labels(schedule, context)],
@@ -137,6 +137,8 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
     except (exceptions.ServiceError, EngineError) as error:
         logger.warning("%s not fired: %s", where, error)
         return None
+    logger.info("%s: execution %s", where, execution.id)
+    return execution
 
 
 def _labels(schedule: Schedule, context: dict[str, Any]) -> list[tuple[str, str]]:

@@ -257,8 +257,13 @@ FLOWHUB_MAX_LOG_BYTES_PER_RUN = env_int("FLOWHUB_MAX_LOG_BYTES_PER_RUN", 1024 * 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "flowhub.api.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "flowhub.api.middleware.RequestIdLogFilter"},
+        "routine_tasks": {"()": "flowhub.logfilters.RoutineTaskFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id", "routine_tasks"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("FLOWHUB_LOG_LEVEL", "INFO")},
 }

@@ -10,6 +10,7 @@ from django.db import connection
 
 from executions.models import Execution, Trigger
 from executions.schedules import schedule_tick
+from flowhub.logfilters import RoutineTaskFilter
 from namespaces.services import flow_create
 
 from .drive import run_to_end
@@ -249,3 +250,17 @@ def test_schedulers_ticking_at_once_start_each_date_exactly_once():
     dates = fired_dates()
     assert len(dates) == len(set(dates)) == 49 == sum(started)
     assert row().next_date == at("2026-01-01T04:05:00")
+
+
+def test_celerys_lines_about_each_tick_are_left_out_of_the_log_but_not_its_errors():
+    routine = RoutineTaskFilter()
+
+    def kept(name: str, level: int, message: str) -> bool:
+        return routine.filter(logging.LogRecord(name, level, __file__, 1, message, None, None))
+
+    tick = "executions.schedule_tick"
+    assert not kept("celery.beat", logging.INFO, f"Scheduler: Sending due task fire-due-schedules ({tick})")
+    assert not kept("celery.app.trace", logging.INFO, f"Task {tick}[1] succeeded in 0.01s: 0")
+    assert kept("celery.app.trace", logging.ERROR, f"Task {tick}[1] raised unexpected: OperationalError")
+    assert kept("celery.app.trace", logging.INFO, "Task executions.advance[2] succeeded in 0.01s: None")
+    assert kept("executions.schedules", logging.INFO, f"schedule 'every' of flow 'acme.nightly': {tick}")
