@@ -130,7 +130,7 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
         execution = execution_create(
             flow=flow,
             inputs=templating.render_value(schedule.inputs, context),
-            labels=[("system.from", "trigger"), *_labels(schedule, context)],
+            labels=[*_labels(schedule, context), ("system.from", "trigger")],
             trigger={"id": schedule.id, "type": schedule.TYPE, "variables": variables},
             idempotency_key=schedule_key(schedule.id, date),
         )

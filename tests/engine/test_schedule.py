@@ -5,7 +5,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from flowhub.engine.schedule import CronClock, first_date, iso_seconds, schedule_plan, trigger_variables
+from flowhub.engine.parser import parse_flow
+from flowhub.engine.registry import default_registry
+from flowhub.engine.schedule import (
+    CronClock,
+    backfill_window,
+    first_date,
+    iso_seconds,
+    schedule_plan,
+    trigger_variables,
+)
 from flowhub.engine.tasks.triggers import Schedule
 
 LATE = timedelta(seconds=60)
@@ -41,6 +50,7 @@ def schedule(**properties) -> Schedule:
         ("*/15 * * * *", {}, "2026-01-01T00:07:30", ["2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z"]),
         ("0 9 * * 1-5", {}, "2026-01-02T10:00:00", ["2026-01-05T09:00:00Z", "2026-01-06T09:00:00Z"]),
         ("0 9 * * 7", {}, "2026-01-01", ["2026-01-04T09:00:00Z", "2026-01-11T09:00:00Z"]),  # 7 is Sunday
+        ("0 0 13 * 5", {}, "2026-01-10", ["2026-01-13T00:00:00Z", "2026-01-16T00:00:00Z"]),  # the 13th, or Fridays
         ("@hourly", {}, "2026-01-01", ["2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"]),
         ("@daily", {}, "2026-01-01", ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]),
         ("@monthly", {}, "2026-01-15", ["2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"]),
@@ -124,6 +134,17 @@ def test_a_daily_time_repeated_by_fall_back_runs_once():
 def test_bad_schedules_are_refused(properties, message):
     with pytest.raises(ValidationError, match=message.replace("(", r"\(")):
         schedule(**properties)
+
+
+def test_a_backfill_takes_unquoted_yaml_dates():
+    flow = parse_flow(
+        "id: f\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: m\n"
+        "triggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '@daily'\n"
+        "    backfill:\n      start: 2026-01-01T00:00:00Z\n      end: 2026-02-01\n",
+        default_registry(),
+    )
+    window = backfill_window(flow.triggers[0])
+    assert (window.start, window.end) == (at("2026-01-01T00:00:00"), at("2026-02-01T00:00:00"))
 
 
 def test_the_trigger_variables_are_the_date_and_its_neighbours_in_utc():
