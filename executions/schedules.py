@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from flowhub import exceptions
@@ -27,30 +27,41 @@ from namespaces.models import Flow
 
 from .models import Execution, Trigger
 from .services import execution_create
-from .trigger_selectors import trigger_locked
+from .trigger_selectors import ENDED_STATES, trigger_locked
 
 logger = logging.getLogger(__name__)
 
 FIRES_PER_TRIGGER = 10
 """At most this many dates of one trigger per tick, so that a long backfill does not hold the others back."""
+ROWS_PER_FIRE = 10
+"""A tick looks at most this many due triggers per execution it may start: most of them fire."""
 
 
 def schedule_tick(*, now: datetime | None = None) -> int:
     """Fire the due Schedule triggers, at most `FLOWHUB_SCHEDULE_FIRES_PER_TICK` executions in all; how many
-    executions it started."""
+    executions it started.
+
+    Triggers waiting for the execution they started come last, so that however many wait, the others fire.
+    One trigger that cannot be ticked (a bug, a flow that no longer parses) is logged and left for the next tick.
+    """
     now = now or timezone.now()
     budget = settings.FLOWHUB_SCHEDULE_FIRES_PER_TICK
+    running = Execution.objects.filter(pk=OuterRef("last_execution_id")).exclude(state__in=ENDED_STATES)
     due = (
         Trigger.objects.filter(type=Schedule.TYPE)
         .filter(Q(next_date__isnull=True) | Q(next_date__lte=now))
-        .order_by(F("next_date").asc(nulls_first=True), "pk")
+        .alias(running=Exists(running))
+        .order_by("running", F("next_date").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)
     )
     started = 0
-    for pk in list(due[:budget]):
+    for pk in list(due[: budget * ROWS_PER_FIRE]):
         if started >= budget:
             break
-        started += _trigger_tick(pk, now, min(FIRES_PER_TRIGGER, budget - started))
+        try:
+            started += _trigger_tick(pk, now, min(FIRES_PER_TRIGGER, budget - started))
+        except Exception:  # one trigger must not stop the others
+            logger.exception("the scheduler could not tick trigger row %s", pk)
     return started
 
 

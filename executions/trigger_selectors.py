@@ -15,7 +15,7 @@ from namespaces.selectors import flow_get
 
 from .models import Execution, Trigger
 
-_ENDED = [state.value for state in TERMINAL]
+ENDED_STATES = [state.value for state in TERMINAL]
 
 
 def trigger_search(
@@ -37,7 +37,7 @@ def trigger_search(
         triggers = triggers.filter(
             Q(trigger_id__icontains=text) | Q(flow_id__icontains=text) | Q(namespace__icontains=text)
         )
-    running = Execution.objects.filter(pk=OuterRef("last_execution_id")).exclude(state__in=_ENDED)
+    running = Execution.objects.filter(pk=OuterRef("last_execution_id")).exclude(state__in=ENDED_STATES)
     return triggers.annotate(locked=Exists(running))
 
 
@@ -61,7 +61,7 @@ def trigger_locked(trigger: Trigger) -> bool:
     `allowConcurrent`."""
     if not trigger.last_execution_id:
         return False
-    return Execution.objects.filter(pk=trigger.last_execution_id).exclude(state__in=_ENDED).exists()
+    return Execution.objects.filter(pk=trigger.last_execution_id).exclude(state__in=ENDED_STATES).exists()
 
 
 def trigger_disabled(*, namespace: str, flow_id: str, trigger_id: str) -> bool:

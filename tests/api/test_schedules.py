@@ -11,6 +11,7 @@ from django.db import connection
 from executions.models import Execution, Trigger
 from executions.schedules import schedule_tick
 from flowhub.logfilters import RoutineTaskFilter
+from namespaces.models import FlowRevision
 from namespaces.services import flow_create
 
 from .drive import run_to_end
@@ -264,3 +265,28 @@ def test_celerys_lines_about_each_tick_are_left_out_of_the_log_but_not_its_error
     assert kept("celery.app.trace", logging.ERROR, f"Task {tick}[1] raised unexpected: OperationalError")
     assert kept("celery.app.trace", logging.INFO, "Task executions.advance[2] succeeded in 0.01s: None")
     assert kept("executions.schedules", logging.INFO, f"schedule 'every' of flow 'acme.nightly': {tick}")
+
+
+def test_triggers_waiting_for_their_execution_do_not_hold_back_the_others(api, settings):
+    settings.FLOWHUB_SCHEDULE_FIRES_PER_TICK = 1  # a tick looks at 10 due triggers
+    for number in range(12):
+        flow_create(source=scheduled("    cron: '0 * * * *'\n").replace("id: nightly", f"id: waits{number}"))
+    schedule_tick(now=at("2026-01-01T07:59:00"))
+    while schedule_tick(now=at("2026-01-01T08:00:01")):
+        pass  # each starts its 08:00 execution, which keeps running
+    save_flow(api, scheduled("    cron: '5 9 * * *'\n"))
+    schedule_tick(now=at("2026-01-01T08:10:00"))
+    # The twelve are due since 09:00 and wait; nightly, due at 09:05, is behind them by date, not by turn.
+    assert schedule_tick(now=at("2026-01-01T09:05:01")) == 1
+    assert fired_dates() == ["2026-01-01T09:05:00Z"]
+
+
+def test_a_trigger_that_cannot_be_ticked_is_logged_and_the_others_fire(api, caplog):
+    save_flow(api, scheduled("    cron: '0 * * * *'\n"))
+    flow_create(source=scheduled("    cron: '0 * * * *'\n").replace("id: nightly", "id: broken"))
+    schedule_tick(now=at("2026-01-01T07:59:00"))
+    FlowRevision.objects.filter(flow__flow_id="broken").update(source="id: broken\nnamespace: acme\ntasks: nope\n")
+    with caplog.at_level(logging.ERROR, logger="executions.schedules"):
+        assert schedule_tick(now=at("2026-01-01T08:00:01")) == 1
+    assert "the scheduler could not tick trigger row" in caplog.text
+    assert fired_dates() == ["2026-01-01T08:00:00Z"]
