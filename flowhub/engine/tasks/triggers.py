@@ -9,6 +9,7 @@ from croniter import croniter
 from pydantic import Field, ValidationInfo, field_validator
 
 from flowhub.engine.fields import Duration, Strict
+from flowhub.engine.preconditions import Preconditions
 from flowhub.engine.registry import Condition, TriggerDefinition
 from flowhub.engine.states import State
 
@@ -71,6 +72,7 @@ class Webhook(TriggerDefinition):
     inputs: dict[str, Any] = Field(default_factory=dict)
     wait: bool = False
     returnOutputs: bool = False
+    responseCode: int | str | None = Field(default=None, description="With wait and returnOutputs; an expression too")
     responseContentType: str | None = None
 
 
@@ -82,7 +84,7 @@ class FlowTrigger(TriggerDefinition):
 
     inputs: dict[str, Any] = Field(default_factory=dict)
     states: tuple[State, ...] = ()
-    preconditions: dict[str, Any] | None = None
+    preconditions: Preconditions | None = None
 
 
 TRIGGER_TYPES: tuple[type[TriggerDefinition], ...] = (Schedule, Webhook, FlowTrigger)
