@@ -78,9 +78,9 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     InvalidInputsError) when its inputs or labels fail. A call with the `idempotency_key` of an earlier
     one answers that execution.
     """
+    if call.path is not None:
+        raise NotFound(NOT_FOUND)
     try:
-        if call.path is not None:
-            raise NotFound(NOT_FOUND)
         flow = flow_get(namespace=namespace, flow_id=flow_id)
     except NotFound:
         raise NotFound(NOT_FOUND) from None

@@ -42,7 +42,8 @@ namespace: company.ops
 tasks:
   - id: report
     type: io.kestra.plugin.core.log.Log
-    message: "after {{{{ trigger.flowId }}}} {{{{ trigger.executionId }}}} ({{{{ trigger.state }}}}): {{{{ inputs.total }}}}"
+    message: "after {{{{ trigger.flowId }}}} {{{{ trigger.executionId }}}}
+      ({{{{ trigger.state }}}}): {{{{ inputs.total }}}}"
 triggers:
   - id: after_a
     type: io.kestra.plugin.core.trigger.Flow
@@ -114,7 +115,7 @@ def test_a_failed_upstream_starts_only_what_listens_to_failures(api, upstream):
     save(
         api,
         "id: alert\nnamespace: company.ops\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
-        "    message: \"{{ trigger.firstFailedTaskId }}\"\ntriggers:\n  - id: on_failure\n"
+        '    message: "{{ trigger.firstFailedTaskId }}"\ntriggers:\n  - id: on_failure\n'
         "    type: io.kestra.plugin.core.trigger.Flow\n    states: [FAILED]\n    preconditions:\n"
         "      id: company\n      where:\n        - id: ns\n          filters:\n"
         "            - {field: NAMESPACE, type: STARTS_WITH, value: company}\n",

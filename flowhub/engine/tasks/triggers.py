@@ -72,7 +72,9 @@ class Webhook(TriggerDefinition):
     inputs: dict[str, Any] = Field(default_factory=dict)
     wait: bool = False
     returnOutputs: bool = False
-    responseCode: int | str | None = Field(default=None, description="With wait and returnOutputs; an expression too")
+    responseCode: int | str | None = Field(
+        default=None, description="With wait: the status once it ended (200, or 500 if it failed); an expression too"
+    )
     responseContentType: str | None = None
 
 
