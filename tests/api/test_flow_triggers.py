@@ -6,7 +6,7 @@ from executions.flow_triggers import flow_triggers_fire
 from executions.models import Execution, LogEntry, Trigger
 
 from .drive import run_to_end
-from .helpers import YAML
+from .helpers import YAML, assert_problem
 
 UPSTREAM = """\
 id: {flow_id}
@@ -236,3 +236,19 @@ def test_an_end_costs_one_query_when_no_flow_trigger_exists(api, upstream, djang
     a = run(api)
     with django_assert_num_queries(1):
         flow_triggers_fire(upstream=a)
+
+
+def test_a_condition_of_an_unknown_type_or_with_a_wrong_property_is_refused_at_save(api):
+    unknown = AFTER_A_SUCCEEDS.replace("io.kestra.plugin.core.condition.ExecutionFlowCondition", "com.acme.Nope")
+    response = api.post(
+        "/api/v1/flows", LISTENER.format(trigger_lines=unknown, total="1", flow_lines=""), content_type=YAML
+    )
+    problem = assert_problem(response, 422, "invalid-entity")
+    assert [(error["path"], error["line"]) for error in problem["errors"]] == [("triggers[0].conditions[0].type", 18)]
+    assert "unknown condition type 'com.acme.Nope'" in problem["errors"][0]["detail"]
+    wrong = AFTER_A_SUCCEEDS.replace("flowId: a", "flow: a")
+    response = api.post(
+        "/api/v1/flows", LISTENER.format(trigger_lines=wrong, total="1", flow_lines=""), content_type=YAML
+    )
+    paths = {error["path"] for error in assert_problem(response, 422, "invalid-entity")["errors"]}
+    assert paths == {"triggers[0].conditions[0].flow", "triggers[0].conditions[0].flowId"}
