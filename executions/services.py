@@ -23,7 +23,7 @@ from namespaces.selectors import flow_revision_get
 
 from .dispatch import enqueue_advance
 from .files import delete_execution_files, store_input_file
-from .models import Execution, TaskRun
+from .models import Execution, LogEntry, TaskRun
 from .transitions import history_entry
 
 USER_SYSTEM_LABELS = frozenset({"system.correlationId", "system.from"})
@@ -147,6 +147,34 @@ def _create(
     with transaction.atomic():
         execution.save(force_insert=True)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+    return execution
+
+
+def execution_create_failed(
+    *, flow: Flow, labels: list[tuple[str, str]], trigger: dict[str, Any], errors: list[ErrorDetail]
+) -> Execution:
+    """Store an execution of `flow` that failed before it ran, each of `errors` an ERROR log line of it.
+
+    What a Flow trigger starts when it cannot give the flow valid inputs, as Kestra 2 does: the flow's
+    owners see why, and the execution that fired the trigger is not troubled."""
+    flow_revision, parsed = flow_revision_runnable(flow=flow, revision=None)
+    execution_id, now = new_id(), timezone.now()
+    execution = Execution(
+        id=execution_id,
+        namespace=parsed.namespace,
+        flow_id=parsed.id,
+        flow_revision=flow_revision,
+        state=State.FAILED,
+        state_history=[history_entry(State.CREATED, now), history_entry(State.FAILED, now)],
+        labels=_execution_labels(parsed, labels, execution_id),
+        updated_at=now,
+        ended_at=now,
+        trigger=trigger,
+    )
+    with transaction.atomic():
+        execution.save(force_insert=True)
+        lines = [LogEntry(execution=execution, level="ERROR", message=str(error), timestamp=now) for error in errors]
+        LogEntry.objects.bulk_create(lines)
     return execution
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, rerun_api
+from . import api, rerun_api, webhook_api
 
 # Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
@@ -39,4 +39,14 @@ urlpatterns = [
     path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),
     path("executions/<str:execution_id>", api.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("logs/<str:execution_id>", api.LogListApi.as_view(), name="log-list"),
+]
+
+# Webhook calls first: `executions/webhook/<ns>/<flowId>/<key>` also fits `executions/<id>/taskruns/<id>/skip`.
+urlpatterns = [
+    path("executions/webhook/<str:namespace>/<str:flow_id>/<str:key>", webhook_api.WebhookKeyApi.as_view()),
+    path(
+        "executions/webhook/<str:namespace>/<str:flow_id>/<str:key>/<path:path>",
+        webhook_api.WebhookKeyPathApi.as_view(),
+    ),
+    *urlpatterns,
 ]

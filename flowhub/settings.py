@@ -267,3 +267,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("FLOWHUB_LOG_LEVEL", "INFO")},
 }
+
+# Webhook triggers: the largest body a call may send (413 past it), and how long a `wait: true` call is
+# answered after at most (then 202 with the execution as it is).
+FLOWHUB_WEBHOOK_MAX_BODY_BYTES = env_int("FLOWHUB_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
+FLOWHUB_WEBHOOK_WAIT_SECONDS = env_int("FLOWHUB_WEBHOOK_WAIT_SECONDS", 60, minimum=1)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import templating
+from .conditions import Condition as Condition
 from .context import RunContext
 from .fields import Duration, LogLevel, Retry, WorkerGroup
 
@@ -73,14 +74,6 @@ class TaskDefinition(Plugin):
     def run(self, ctx: RunContext) -> dict[str, Any]:
         """Do the work and return the task's outputs. Raising fails the task run."""
         raise NotImplementedError
-
-
-class Condition(BaseModel):
-    """A trigger condition. Conditions are their own plugin family; flowhub keeps them as written."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    type: str = Field(min_length=1)
 
 
 class TriggerDefinition(Plugin):

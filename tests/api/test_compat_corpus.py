@@ -45,8 +45,8 @@ class DrivenClient:
         return self.api.post(f"/api/v1/executions/{namespace}/{flow_id}?{query}", form, format="multipart")
 
     def post(self, path: str, form: dict | None = None, body: Any = None):
-        if body is not None:
-            return self.api.post(f"/api/v1{path}", body, format="json")
+        if body is not None:  # a webhook call: with a User-Agent, as every real HTTP client sends one
+            return self.api.post(f"/api/v1{path}", body, format="json", HTTP_USER_AGENT="corpus-playback")
         return self.api.post(f"/api/v1{path}", form or {}, format="multipart")
 
     def execution(self, execution_id: str) -> dict[str, Any]:

@@ -83,12 +83,9 @@ def trigger(client: Client, flow: CorpusFlow, timeout: float) -> list[Response]:
 
 
 def not_runnable_why(flow: CorpusFlow) -> str | None:
-    """Why flowhub cannot play `flow` yet: what it refuses to run (capabilities.py), or a run only a webhook
-    starts (webhook triggers fire with issue 6); None when it can."""
+    """Why flowhub cannot play `flow` yet: what it refuses to run (capabilities.py); None when it can."""
     if flow.flow.not_runnable:
         return "; ".join(sorted({detail.detail for detail in flow.flow.not_runnable}))
-    if any(run.webhook is not None for run in flow.expectation.runs):
-        return "started by its webhook, and webhook triggers do not fire yet"
     return None
 
 

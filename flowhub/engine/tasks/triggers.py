@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from flowhub.engine.fields import Duration, Strict
+from flowhub.engine.preconditions import Preconditions
 from flowhub.engine.registry import Condition, TriggerDefinition
 from flowhub.engine.schedule import CronClock, parse_moment, zone_named
 from flowhub.engine.states import State
@@ -85,6 +86,9 @@ class Webhook(TriggerDefinition):
     inputs: dict[str, Any] = Field(default_factory=dict)
     wait: bool = False
     returnOutputs: bool = False
+    responseCode: int | str | None = Field(
+        default=None, description="With wait: the status once it ended (200, or 500 if it failed); an expression too"
+    )
     responseContentType: str | None = None
 
 
@@ -96,7 +100,7 @@ class FlowTrigger(TriggerDefinition):
 
     inputs: dict[str, Any] = Field(default_factory=dict)
     states: tuple[State, ...] = ()
-    preconditions: dict[str, Any] | None = None
+    preconditions: Preconditions | None = None
 
 
 TRIGGER_TYPES: tuple[type[TriggerDefinition], ...] = (Schedule, Webhook, FlowTrigger)

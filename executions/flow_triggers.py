@@ -1,0 +1,191 @@
+"""Flow triggers: when an execution ends, the flows whose Flow trigger listens to it start
+(engine/flow_triggers.py decides which; this module finds the listeners and starts their executions).
+
+It runs in the transaction that ended the execution, so each end fires each trigger once, and it
+runs at every end: without any Flow trigger it costs one indexed query; with some, one more for
+their flows, whose revisions are parsed once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts
+from flowhub.engine.errors import InvalidInputsError
+from flowhub.engine.flow_triggers import (
+    Upstream,
+    flow_trigger_variables,
+    listened_states,
+    listens,
+    merged_outputs,
+)
+from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.preconditions import UpstreamFlow
+from flowhub.engine.states import State
+from flowhub.engine.subflows import CORRELATION_LABEL
+from flowhub.engine.tasks.triggers import FlowTrigger
+from flowhub.engine.triggering import FROM_LABEL, trigger_context
+from flowhub.exceptions import Conflict, Invalid
+from namespaces.flows import parsed_revision
+from namespaces.models import Flow
+
+from .models import Execution, Trigger
+from .services import execution_create_failed
+from .triggered import trigger_execution_create, trigger_functions, trigger_labels, trigger_record
+
+logger = logging.getLogger(__name__)
+
+LOOKBACK = 100
+"""How many recent executions of an awaited upstream flow are searched for one with its labels."""
+
+Listener = tuple[Flow, ParsedFlow, FlowTrigger]
+
+
+def flow_triggers_fire(*, upstream: Execution) -> None:
+    """Start an execution of each flow whose Flow trigger listens to `upstream`, which just ended.
+
+    A flow that cannot start never troubles the end of `upstream`: inputs it refuses make a FAILED
+    execution of it saying why (as Kestra 2 does, for the flow's owners to see, not the upstream's);
+    any other failure is logged.
+    """
+    listeners = _listeners(upstream)
+    if not listeners:
+        return
+    ended = _upstream(upstream)
+    now = timezone.now()
+    for flow, parsed, trigger in listeners:
+        if upstream.state not in listened_states(trigger):
+            continue
+        try:
+            with transaction.atomic():
+                _fire(flow, parsed, trigger, upstream, ended, now)
+        except Conflict as error:
+            logger.info("flow trigger %s of %s not fired for %s: %s", trigger.id, flow, upstream.id, error)
+        except Exception:
+            logger.exception("flow trigger %s of %s failed for %s", trigger.id, flow, upstream.id)
+
+
+def _listeners(upstream: Execution) -> list[Listener]:
+    """Every enabled Flow trigger of another flow, in a stable order (so that locks are taken in one order)."""
+    rows = Trigger.objects.filter(type=FlowTrigger.TYPE, disabled=False)
+    keys = sorted(
+        rows.exclude(namespace=upstream.namespace, flow_id=upstream.flow_id).values_list(
+            "namespace", "flow_id", "trigger_id"
+        )
+    )
+    if not keys:
+        return []
+    wanted = Q()
+    for namespace, flow_id in {(namespace, flow_id) for namespace, flow_id, _ in keys}:
+        wanted |= Q(namespace_id=namespace, flow_id=flow_id)
+    flows = {(flow.namespace_id, flow.flow_id): flow for flow in Flow.objects.select_related("current").filter(wanted)}
+    listeners: list[Listener] = []
+    for namespace, flow_id, trigger_id in keys:
+        flow = flows.get((namespace, flow_id))
+        if flow is None or flow.deleted or flow.current is None:
+            continue
+        parsed = parsed_revision(flow.current)
+        found = [trigger for trigger in parsed.triggers if trigger.id == trigger_id]
+        if not parsed.disabled and found and isinstance(found[0], FlowTrigger):
+            listeners.append((flow, parsed, found[0]))
+    return listeners
+
+
+def _fire(
+    flow: Flow, parsed: ParsedFlow, trigger: FlowTrigger, upstream: Execution, ended: Upstream, now: datetime
+) -> None:
+    functions = trigger_functions(parsed.namespace)
+    variables = flow_trigger_variables(ended, upstream.outputs)
+    context = trigger_context(parsed, ended.facts, variables, functions)
+    try:
+        if not listens(trigger, ConditionContext(parsed.namespace, parsed.id, ended.facts, context, now)):
+            return
+    except ConditionError as error:
+        logger.warning("flow trigger %s of %s: %s", trigger.id, flow, error)
+        return
+    awaited = _awaited_executions(flow, trigger, ended, now)
+    if awaited is None:
+        return
+    runs = list(upstream.task_runs.order_by("created_at", "id").values_list("task_id", "state"))
+    variables = flow_trigger_variables(
+        ended,
+        merged_outputs(*(execution.outputs for execution in awaited), upstream.outputs),
+        first_failed_task_id=next((task_id for task_id, state in runs if state == State.FAILED), None),
+        last_task_id=runs[-1][0] if runs else None,
+    )
+    context = trigger_context(parsed, ended.facts, variables, functions)
+    correlation = (CORRELATION_LABEL, ended.facts.labels.get(CORRELATION_LABEL, upstream.id))
+    try:
+        labels = [*trigger_labels(trigger, context), correlation]
+        trigger_execution_create(
+            flow=flow, trigger=trigger, inputs=trigger.inputs, variables=variables, context=context, labels=labels
+        )
+    except (Invalid, InvalidInputsError) as error:
+        execution_create_failed(
+            flow=flow,
+            labels=[(FROM_LABEL, "trigger"), correlation],
+            trigger=trigger_record(trigger, variables),
+            errors=error.errors,
+        )
+
+
+def _awaited_executions(flow: Flow, trigger: FlowTrigger, ended: Upstream, now: datetime) -> list[Execution] | None:
+    """For preconditions naming upstream flows `ended` does not satisfy: an execution of each that ended
+    in the window (after the trigger last fired, with `resetOnSuccess`); None while one is missing.
+
+    The trigger's row is locked first: of two upstream executions ending at once, the later sees the earlier.
+    """
+    preconditions = trigger.preconditions
+    awaited = preconditions.still_awaited(ended.facts) if preconditions else ()
+    if preconditions is None or not awaited:
+        return []
+    bounds = preconditions.timeWindow.bounds(now)
+    keys = {"namespace": flow.namespace_id, "flow_id": flow.flow_id, "trigger_id": trigger.id}
+    row = Trigger.objects.select_for_update().filter(**keys).first()
+    if row is None or bounds is None:
+        return None
+    since = row.last_date if preconditions.resetOnSuccess else None
+    found: list[Execution] = []
+    for upstream_flow in awaited:
+        match = _latest_ended(upstream_flow, listened_states(trigger), bounds[0], since)
+        if match is None:
+            return None
+        found.append(match)
+    Trigger.objects.filter(pk=row.pk).update(last_date=now)
+    return found
+
+
+def _latest_ended(
+    upstream_flow: UpstreamFlow, states: frozenset[State], start: datetime, since: datetime | None
+) -> Execution | None:
+    candidates = Execution.objects.filter(
+        namespace=upstream_flow.namespace, state__in=sorted(states & set(upstream_flow.states or states))
+    ).filter(ended_at__gte=start)
+    if upstream_flow.flowId is not None:
+        candidates = candidates.filter(flow_id=upstream_flow.flowId)
+    if since is not None:
+        candidates = candidates.filter(ended_at__gt=since)
+    for candidate in candidates.order_by("-ended_at")[:LOOKBACK]:
+        if upstream_flow.satisfied_by(_facts(candidate)):
+            return candidate
+    return None
+
+
+def _upstream(execution: Execution) -> Upstream:
+    return Upstream(
+        id=execution.id,
+        facts=_facts(execution),
+        flow_revision=execution.flow_revision.revision,
+        start_date=execution.start_date,
+        end_date=execution.end_date,
+    )
+
+
+def _facts(execution: Execution) -> ExecutionFacts:
+    labels = {label["key"]: label["value"] for label in execution.labels}
+    return ExecutionFacts(execution.namespace, execution.flow_id, execution.state, labels, execution.outputs)

@@ -1,0 +1,62 @@
+"""Starting an execution for a trigger (a webhook call, another flow's end): labels and inputs rendered in
+the trigger's context, `trigger` kept on the execution as Kestra's `{id, type, variables}`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flowhub.engine.functions import RevealedSecrets, namespace_functions
+from flowhub.engine.registry import TriggerDefinition
+from flowhub.engine.triggering import FROM_LABEL, TriggerRenderError, rendered_inputs, rendered_labels
+from flowhub.exceptions import Invalid
+from namespaces.models import Flow
+
+from .models import Execution
+from .services import execution_create
+from .store import STORE
+
+
+def trigger_functions(namespace: str) -> dict[str, Any]:
+    """`kv()`, `secret()` and `read()` for a trigger's expressions, as the flow's own tasks have them."""
+    return namespace_functions(STORE, namespace, RevealedSecrets())
+
+
+def trigger_labels(trigger: TriggerDefinition, context: dict[str, Any]) -> list[tuple[str, str]]:
+    """`system.from: trigger` and the trigger's own `labels`, rendered; Invalid names a label that fails."""
+    try:
+        return [(FROM_LABEL, "trigger"), *rendered_labels(trigger.labels, context)]
+    except TriggerRenderError as error:
+        raise Invalid("the trigger's labels could not be rendered", error.errors) from None
+
+
+def trigger_execution_create(
+    *,
+    flow: Flow,
+    trigger: TriggerDefinition,
+    inputs: Mapping[str, Any],
+    variables: dict[str, Any],
+    context: dict[str, Any],
+    labels: list[tuple[str, str]],
+    idempotency_key: str = "",
+) -> Execution:
+    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`.
+
+    Invalid names each input that does not render; the engine's InvalidInputsError each that the flow refuses.
+    """
+    try:
+        rendered = rendered_inputs(inputs, context)
+    except TriggerRenderError as error:
+        raise Invalid("the trigger's inputs could not be rendered", error.errors) from None
+    return execution_create(
+        flow=flow,
+        inputs=rendered,
+        labels=labels,
+        trigger=trigger_record(trigger, variables),
+        idempotency_key=idempotency_key,
+    )
+
+
+def trigger_record(trigger: TriggerDefinition, variables: dict[str, Any]) -> dict[str, Any]:
+    """The execution's `trigger`: Kestra's `{id, type, variables}`, the type as the flow writes it."""
+    return {"id": trigger.id, "type": trigger.type, "variables": variables}

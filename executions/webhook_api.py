@@ -1,0 +1,169 @@
+"""Kestra's webhook endpoint: `GET|POST|PUT /executions/webhook/{namespace}/{flowId}/{key}` (kestra-api.md §5).
+
+Open to anyone: the key in the path is the credential (executions/webhooks.py checks it). The body is
+read as bytes, never parsed by DRF, and refused past FLOWHUB_WEBHOOK_MAX_BODY_BYTES.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flowhub.api.serializers import CompactSerializer, LabelSerializer
+from flowhub.engine.errors import ErrorDetail
+from flowhub.exceptions import Invalid, TooLarge
+
+from .models import Execution
+from .serializers import StateSerializer
+from .webhooks import WebhookAnswer, WebhookCall, webhook_answer, webhook_receive
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class WebhookResponseSerializer(CompactSerializer):
+    """Kestra's WebhookResponse: the execution the call started, without its task runs."""
+
+    tenantId = serializers.SerializerMethodField()
+    id = serializers.CharField()
+    namespace = serializers.CharField()
+    flowId = serializers.CharField(source="flow_id")
+    flowRevision = serializers.IntegerField(source="flow_revision.revision")
+    trigger = serializers.DictField(help_text="`{id, type, variables: {body, headers, parameters}}`")
+    outputs = serializers.DictField()
+    labels = LabelSerializer(many=True)
+    state = StateSerializer(source="*")
+    url = serializers.SerializerMethodField()
+
+    def get_tenantId(self, execution: Execution) -> str:
+        return "main"
+
+    def get_url(self, execution: Execution) -> str:
+        path = reverse("admin:executions_execution_change", args=[execution.id])
+        return str(self.context["request"].build_absolute_uri(path))
+
+
+class WebhookApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    parser_classes: list[type] = []
+
+    def handle(self, request: Request, namespace: str, flow_id: str, key: str, path: str | None) -> HttpResponse:
+        call = WebhookCall(
+            key=key,
+            body=_body(request),
+            content_type=request.content_type or "",
+            headers={name.lower(): [value] for name, value in request.headers.items()},
+            parameters={name: request.query_params.getlist(name) for name in request.query_params},
+            idempotency_key=_idempotency_key(request),
+            path=path,
+        )
+        received = webhook_receive(namespace=namespace, flow_id=flow_id, call=call)
+        return _response(request, webhook_answer(received=received))
+
+
+def _body(request: Request) -> bytes:
+    """The body, read no further than the limit: a larger one is refused without being held in memory."""
+    limit = settings.FLOWHUB_WEBHOOK_MAX_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    too_large = TooLarge(f"a webhook's body may be {limit} bytes at most")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body: bytes = request._request.read(limit + 1)
+    if len(body) > limit:
+        raise too_large
+    return body
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        detail = f"at most {IDEMPOTENCY_KEY_MAX} characters"
+        raise Invalid("invalid Idempotency-Key header", [ErrorDetail("Idempotency-Key", detail)])
+    return key
+
+
+def _response(request: Request, answer: WebhookAnswer) -> HttpResponse:
+    if answer.execution is not None:
+        body = WebhookResponseSerializer(answer.execution, context={"request": request}).data
+        return Response(body, status=answer.status)
+    if answer.outputs is None:
+        return HttpResponse(status=answer.status)
+    # As Kestra: the outputs map in JSON, whatever `responseContentType` the flow asks to send it as.
+    content_type = answer.content_type or "application/json"
+    return HttpResponse(json.dumps(answer.outputs), status=answer.status, content_type=content_type)
+
+
+WEBHOOK_RESPONSES = {
+    200: OpenApiResponse(
+        WebhookResponseSerializer,
+        description="The execution started; with `wait`, as it ended (or, with `returnOutputs`, its outputs map)",
+    ),
+    202: OpenApiResponse(WebhookResponseSerializer, description="`wait`: it had not ended in time; as it is now"),
+    204: OpenApiResponse(description="The trigger's conditions did not hold: nothing started"),
+    404: OpenApiResponse(description="No such flow, or no Webhook trigger with this key"),
+    409: OpenApiResponse(description="The flow or the trigger is disabled"),
+    413: OpenApiResponse(description="The body is larger than the limit"),
+    422: OpenApiResponse(description="The trigger's inputs or labels failed, or the flow refused them"),
+}
+WEBHOOK_PARAMETERS = [
+    OpenApiParameter(
+        "Idempotency-Key",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="A retried call with the same key answers the execution the first one started",
+    )
+]
+
+
+def _operation(method: str, with_path: bool) -> Any:
+    suffix = "WithPath" if with_path else ""
+    return extend_schema(
+        operation_id=f"triggerExecutionByWebhook{method.capitalize()}{suffix}",
+        summary=f"Start an execution through a flow's Webhook trigger ({method.upper()})",
+        description="No credentials but the key. The flow sees the body, headers and query parameters as "
+        "`trigger.body`, `trigger.headers` and `trigger.parameters`."
+        + (" Kestra's core Webhook trigger takes no path after its key: 404." if with_path else ""),
+        request={"application/json": OpenApiTypes.ANY, "text/plain": OpenApiTypes.STR} if method != "get" else None,
+        parameters=WEBHOOK_PARAMETERS,
+        responses=WEBHOOK_RESPONSES,
+        tags=["Executions"],
+    )
+
+
+class WebhookKeyApi(WebhookApi):
+    @_operation("get", with_path=False)
+    def get(self, request: Request, namespace: str, flow_id: str, key: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, None)
+
+    @_operation("post", with_path=False)
+    def post(self, request: Request, namespace: str, flow_id: str, key: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, None)
+
+    @_operation("put", with_path=False)
+    def put(self, request: Request, namespace: str, flow_id: str, key: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, None)
+
+
+class WebhookKeyPathApi(WebhookApi):
+    @_operation("get", with_path=True)
+    def get(self, request: Request, namespace: str, flow_id: str, key: str, path: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, path)
+
+    @_operation("post", with_path=True)
+    def post(self, request: Request, namespace: str, flow_id: str, key: str, path: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, path)
+
+    @_operation("put", with_path=True)
+    def put(self, request: Request, namespace: str, flow_id: str, key: str, path: str, **_: Any) -> HttpResponse:
+        return self.handle(request, namespace, flow_id, key, path)

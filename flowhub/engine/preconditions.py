@@ -1,0 +1,243 @@
+"""A Flow trigger's `preconditions`: the upstream flows that must all have ended within a time window,
+and `where` filters on the execution that ended.
+
+Kestra keeps a window of results per trigger; flowhub keeps none. When an execution ends, it is
+matched against the upstream flows: the ones it does not satisfy must each have an execution that
+ended within the current window (and, with `resetOnSuccess`, after the trigger last fired), which
+the apps look up in the executions they store. `where` filters are held against the execution that
+ended.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from . import templating
+from .clock import on_day_of, to_offset_time
+from .conditions import ConditionContext, ConditionError, ExecutionFacts, NonEmpty, label_pairs
+from .errors import EngineError
+from .fields import Strict
+from .inputs.temporal import to_duration
+from .states import State
+
+
+def _a_duration(text: str) -> str:
+    to_duration(text)
+    return text
+
+
+IsoDuration = Annotated[str, AfterValidator(_a_duration)]
+"""An ISO-8601 duration, never an expression: Kestra reads preconditions as written."""
+
+DAY = timedelta(days=1)
+
+
+class UpstreamFlow(Strict):
+    """An upstream flow whose executions the trigger waits for: by namespace, and flow, states and labels."""
+
+    namespace: str
+    flowId: str | None = None
+    states: tuple[State, ...] | None = None
+    labels: dict[str, Any] | None = None
+
+    def satisfied_by(self, execution: ExecutionFacts) -> bool:
+        if execution.namespace != self.namespace or self.flowId not in (None, execution.flow_id):
+            return False
+        if self.states is not None and execution.state not in self.states:
+            return False
+        return all(execution.labels.get(key) == value for key, value in label_pairs(self.labels or {}))
+
+
+class FilterField(StrEnum):
+    FLOW_ID = "FLOW_ID"
+    NAMESPACE = "NAMESPACE"
+    STATE = "STATE"
+    EXPRESSION = "EXPRESSION"
+
+
+class FilterType(StrEnum):
+    EQUAL_TO = "EQUAL_TO"
+    NOT_EQUAL_TO = "NOT_EQUAL_TO"
+    IN = "IN"
+    NOT_IN = "NOT_IN"
+    IS_TRUE = "IS_TRUE"
+    IS_FALSE = "IS_FALSE"
+    IS_NULL = "IS_NULL"
+    IS_NOT_NULL = "IS_NOT_NULL"
+    STARTS_WITH = "STARTS_WITH"
+    ENDS_WITH = "ENDS_WITH"
+    REGEX = "REGEX"
+    CONTAINS = "CONTAINS"
+
+
+_WITHOUT_VALUE = frozenset({FilterType.IS_TRUE, FilterType.IS_FALSE, FilterType.IS_NULL, FilterType.IS_NOT_NULL})
+
+
+class Filter(Strict):
+    """One test of a field of the execution that ended; an EXPRESSION's field is `value`, rendered."""
+
+    field: FilterField
+    type: FilterType
+    value: str | None = None
+    values: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _has_what_its_type_needs(self) -> Filter:
+        if self.type in (FilterType.IN, FilterType.NOT_IN):
+            if self.values is None:
+                raise ValueError(f"a {self.type} filter needs 'values'")
+        elif self.value is None and (self.type not in _WITHOUT_VALUE or self.field == FilterField.EXPRESSION):
+            raise ValueError(f"a {self.type} filter on {self.field} needs 'value'")
+        if self.type == FilterType.REGEX:
+            try:
+                re.compile(self.value or "")
+            except re.error as error:
+                raise ValueError(f"invalid regular expression: {error}") from None
+        return self
+
+    def holds(self, context: ConditionContext) -> bool:
+        actual = self._field_value(context)
+        expected = self.value or ""
+        match self.type:
+            case FilterType.EQUAL_TO:
+                return actual == expected
+            case FilterType.NOT_EQUAL_TO:
+                return actual != expected
+            case FilterType.IN:
+                return actual in (self.values or ())
+            case FilterType.NOT_IN:
+                return actual not in (self.values or ())
+            case FilterType.IS_TRUE:
+                return templating.is_truthy(actual)
+            case FilterType.IS_FALSE:
+                return not templating.is_truthy(actual)
+            case FilterType.IS_NULL:
+                return actual is None
+            case FilterType.IS_NOT_NULL:
+                return actual is not None
+            case FilterType.STARTS_WITH:
+                return actual is not None and actual.startswith(expected)
+            case FilterType.ENDS_WITH:
+                return actual is not None and actual.endswith(expected)
+            case FilterType.REGEX:
+                return actual is not None and re.fullmatch(expected, actual) is not None
+            case FilterType.CONTAINS:
+                return actual is not None and expected in actual
+
+    def _field_value(self, context: ConditionContext) -> str | None:
+        execution = context.execution
+        match self.field:
+            case FilterField.FLOW_ID:
+                return execution.flow_id
+            case FilterField.NAMESPACE:
+                return execution.namespace
+            case FilterField.STATE:
+                return execution.state
+            case FilterField.EXPRESSION:
+                try:
+                    return templating.render(self.value or "", context.variables)
+                except EngineError as error:
+                    raise ConditionError(str(error)) from None
+
+
+class Operand(StrEnum):
+    AND = "AND"
+    OR = "OR"
+
+
+class ExecutionFilter(Strict):
+    id: str
+    operand: Operand = Operand.AND
+    filters: NonEmpty[tuple[Filter, ...]]
+
+    def holds(self, context: ConditionContext) -> bool:
+        results = (check.holds(context) for check in self.filters)
+        return any(results) if self.operand == Operand.OR else all(results)
+
+
+class WindowType(StrEnum):
+    DURATION_WINDOW = "DURATION_WINDOW"
+    SLIDING_WINDOW = "SLIDING_WINDOW"
+    DAILY_TIME_DEADLINE = "DAILY_TIME_DEADLINE"
+    DAILY_TIME_WINDOW = "DAILY_TIME_WINDOW"
+
+
+def _a_time(text: str | None) -> str | None:
+    if text is not None:
+        to_offset_time(text)
+    return text
+
+
+OffsetTime = Annotated[str | None, AfterValidator(_a_time)]
+
+
+class TimeWindow(Strict):
+    """When the upstream executions must have ended: within a window of `window` (a day by default)
+    aligned on UTC midnight plus `windowAdvance`, the last `window` (sliding), before a daily `deadline`,
+    or between a daily `startTime` and `endTime`. Daily times take an offset (`09:00:00+01:00`)."""
+
+    type: WindowType = WindowType.DURATION_WINDOW
+    window: IsoDuration | None = None
+    windowAdvance: IsoDuration | None = None
+    deadline: OffsetTime = None
+    startTime: OffsetTime = None
+    endTime: OffsetTime = None
+
+    @model_validator(mode="after")
+    def _has_its_times(self) -> TimeWindow:
+        if self.type == WindowType.DAILY_TIME_DEADLINE and self.deadline is None:
+            raise ValueError("a DAILY_TIME_DEADLINE window needs 'deadline'")
+        if self.type == WindowType.DAILY_TIME_WINDOW and (self.startTime is None or self.endTime is None):
+            raise ValueError("a DAILY_TIME_WINDOW window needs 'startTime' and 'endTime'")
+        if self.window is not None and to_duration(self.window) <= timedelta():
+            raise ValueError("'window' must be longer than zero")
+        return self
+
+    def bounds(self, now: datetime) -> tuple[datetime, datetime] | None:
+        """The window `now` is in, or None when `now` is outside today's daily window."""
+        length = to_duration(self.window) if self.window else DAY
+        if self.type == WindowType.SLIDING_WINDOW:
+            return now - length, now
+        if self.type == WindowType.DURATION_WINDOW:
+            midnight = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), UTC)
+            anchor = midnight + (to_duration(self.windowAdvance) if self.windowAdvance else timedelta())
+            if anchor > now:
+                anchor -= DAY
+            start = anchor + length * ((now - anchor) // length)
+            return start, start + length
+        if self.type == WindowType.DAILY_TIME_DEADLINE:
+            assert self.deadline is not None
+            end = on_day_of(now, self.deadline)
+            start = end.replace(hour=0, minute=0, second=0, microsecond=0)
+        else:
+            assert self.startTime is not None and self.endTime is not None
+            start, end = on_day_of(now, self.startTime), on_day_of(now, self.endTime)
+        return (start, end) if start <= now <= end else None
+
+
+class Preconditions(Strict):
+    """Kestra's `preconditions` of a Flow trigger."""
+
+    id: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$")
+    flows: tuple[UpstreamFlow, ...] = ()
+    where: tuple[ExecutionFilter, ...] = ()
+    timeWindow: TimeWindow = TimeWindow()
+    resetOnSuccess: bool = True
+
+    def admit(self, context: ConditionContext) -> bool:
+        """Whether the execution that ended counts: it passes every `where` filter, satisfies one of the
+        upstream `flows` (when there are any), and the window is open now."""
+        if not all(check.holds(context) for check in self.where):
+            return False
+        if self.flows and not any(flow.satisfied_by(context.execution) for flow in self.flows):
+            return False
+        return self.timeWindow.bounds(context.now) is not None
+
+    def still_awaited(self, execution: ExecutionFacts) -> tuple[UpstreamFlow, ...]:
+        """The upstream flows `execution` does not satisfy: each needs an execution of its own in the window."""
+        return tuple(flow for flow in self.flows if not flow.satisfied_by(execution))
