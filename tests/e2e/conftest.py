@@ -1,5 +1,6 @@
 """Fixtures that start flowhub as processes: `embedded` (manage.py serve) and `stack` (the distributed set)."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -7,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -21,17 +24,18 @@ from .quickstart import Api
 EMBEDDED_ADMIN = ("admin", "admin-pw")
 
 
-@pytest.fixture
-def embedded(tmp_path):
-    """`manage.py serve` in a fresh data directory: (process, base URL, log path)."""
+@contextlib.contextmanager
+def serving(directory: Path, **settings: str) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """`manage.py serve` in a fresh data directory under `directory`: (process, base URL, log path)."""
     port = free_port()
     env = base_env(
-        tmp_path / "data",
+        directory / "data",
         FLOWHUB_ADMIN_USER=EMBEDDED_ADMIN[0],
         FLOWHUB_ADMIN_PASSWORD=EMBEDDED_ADMIN[1],
         PORT=str(port),
+        **settings,
     )
-    log = tmp_path / "serve.log"
+    log = directory / "serve.log"
     process = start([sys.executable, "manage.py", "serve"], env, log)
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -39,6 +43,12 @@ def embedded(tmp_path):
         yield process, base_url, log
     finally:
         stop(process, signal.SIGTERM)
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    with serving(tmp_path) as served:
+        yield served
 
 
 def require(*names: str) -> None:

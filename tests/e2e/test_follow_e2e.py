@@ -1,0 +1,222 @@
+"""Live streams over real HTTP: `manage.py serve` (uvicorn, a celery worker, SQLite), read as a browser would."""
+
+import asyncio
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import EMBEDDED_ADMIN, serving
+from .processes import descendants
+from .quickstart import Api
+from .sse import Event, events, read_to_end
+
+CHATTY = """\
+id: chatty
+namespace: acme.streams
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: ["one", "two", "three"]
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT3S
+  - id: warn
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    message: ["four", "five"]
+  - id: answer
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+
+QUICK = """\
+id: quick
+namespace: acme.streams
+tasks:
+  - id: chat
+    type: io.kestra.plugin.core.log.Log
+    message: ["info one", "info two"]
+  - id: alarm
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    message: "warn one"
+"""
+
+TIMEOUT = httpx.Timeout(30.0)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The server, its API, and its SQLite database file."""
+    directory = tmp_path_factory.mktemp("follow")
+    with serving(directory, FLOWHUB_FOLLOW_APPEAR_SECONDS="1") as (process, base_url, _):
+        api = Api(base_url, *EMBEDDED_ADMIN)
+        for source in (CHATTY, QUICK):
+            assert api.create_flow(source).status_code == 200
+        yield process, base_url, api, directory / "data" / "db.sqlite3"
+
+
+def client(base_url: str, **headers: str) -> httpx.Client:
+    return httpx.Client(base_url=f"{base_url}/api/v1/main", auth=EMBEDDED_ADMIN, timeout=TIMEOUT, headers=headers)
+
+
+def read(base_url: str, path: str, *, stop_after: int | None = None, **headers: str) -> list[Event]:
+    """A stream's events until it closes, or only the first `stop_after` (then it hangs up)."""
+    with client(base_url, Accept="text/event-stream", **headers) as http, http.stream("GET", path) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        received = []
+        for event in events(response.iter_lines()):
+            received.append(event)
+            if len(received) == stop_after:
+                break
+        return received
+
+
+def follow_with_a_reconnect(base_url: str, path: str, hang_up_after: int) -> tuple[list[Event], list[Event]]:
+    first = read(base_url, path, stop_after=hang_up_after)
+    return first, read(base_url, path, **{"Last-Event-ID": first[-1].id})
+
+
+def is_prefix(earlier: list, later: list) -> bool:
+    return later[: len(earlier)] == earlier
+
+
+def test_a_follower_sees_every_state_and_line_in_order_and_resumes_without_loss(server):
+    _, base_url, api, _ = server
+    execution_id = api.trigger("acme.streams", "chatty").json()["id"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        states = pool.submit(follow_with_a_reconnect, base_url, f"/executions/{execution_id}/follow", 2)
+        lines = pool.submit(follow_with_a_reconnect, base_url, f"/logs/{execution_id}/follow", 3)
+        (before, after), (lines_before, lines_after) = states.result(timeout=60), lines.result(timeout=60)
+    final = api.execution(execution_id)
+    assert final["state"]["current"] == "SUCCESS"
+
+    # The execution: start, its JSON at each change (one connection cut after the first), end.
+    assert before[0] == Event("start", {"id": execution_id})
+    assert after[-1].id == "end"
+    assert after[-1].data["state"]["histories"] == final["state"]["histories"]
+    assert [run["state"]["histories"] for run in after[-1].data["taskRunList"]] == [
+        run["state"]["histories"] for run in final["taskRunList"]
+    ]
+    progress = before[1:] + after[:-1]
+    assert "start" not in [event.id for event in after], "a resumed stream does not start again"
+    positions = [int(event.id) for event in progress]
+    assert positions == sorted(set(positions)), "progress ids only grow: nothing is sent twice"
+    snapshots = [event.data for event in [*progress, after[-1]]]
+    for earlier, later in itertools.pairwise(snapshots):
+        assert is_prefix(earlier["state"]["histories"], later["state"]["histories"])
+        later_runs = {run["id"]: run for run in later["taskRunList"]}
+        for run in earlier["taskRunList"]:
+            assert is_prefix(run["state"]["histories"], later_runs[run["id"]]["state"]["histories"])
+    assert [entry["state"] for entry in snapshots[-1]["state"]["histories"]] == ["CREATED", "RUNNING", "SUCCESS"]
+    seen = {(run["taskId"], run["state"]["current"]) for snapshot in snapshots for run in snapshot["taskRunList"]}
+    assert ("nap", "RUNNING") in seen, "a task run's change is an event of its own"
+    assert "RUNNING" in {snapshot["state"]["current"] for snapshot in snapshots}
+
+    # The log lines: start, then each line once, in order, across the reconnect.
+    assert lines_before[0] == Event("start", {})
+    streamed = [event.data for event in lines_before[1:] + lines_after]
+    assert [line["message"] for line in streamed] == ["one", "two", "three", "four", "five"]
+    assert [line["message"] for line in api.logs(execution_id)] == ["one", "two", "three", "four", "five"]
+    assert {(line["executionId"], line["tenantId"]) for line in streamed} == {(execution_id, "main")}
+    assert [line["taskId"] for line in streamed] == ["hello"] * 3 + ["warn"] * 2
+
+
+def test_an_ended_execution_streams_start_then_end_and_its_lines_then_nothing_more(server):
+    _, base_url, api, _ = server
+    execution_id = api.trigger("acme.streams", "quick").json()["id"]
+    final = api.wait_for_end(execution_id)
+
+    streamed = read(base_url, f"/executions/{execution_id}/follow")
+    assert [event.id for event in streamed] == ["start", "end"]
+    assert streamed[1].data["state"]["histories"] == final["state"]["histories"]
+    with client(base_url, **{"Last-Event-ID": "end"}) as http:
+        assert http.get(f"/executions/{execution_id}/follow").status_code == 204
+
+    lines = read(base_url, f"/logs/{execution_id}/follow")
+    assert [event.data.get("message") for event in lines] == [None, "info one", "info two", "warn one"]
+    with client(base_url, **{"Last-Event-ID": lines[1].id}) as http:
+        assert [event.data["message"] for event in events(http.get(f"/logs/{execution_id}/follow").iter_lines())] == [
+            "info two",
+            "warn one",
+        ]
+    with client(base_url, **{"Last-Event-ID": lines[-1].id}) as http:
+        assert http.get(f"/logs/{execution_id}/follow").status_code == 204, "a finished log stream says so"
+
+    warnings = read(base_url, f"/logs/{execution_id}/follow?minLevel=WARN")
+    assert [event.data.get("message") for event in warnings] == [None, "warn one"]
+    chat = read(base_url, f"/logs/{execution_id}/follow?taskId=chat")
+    assert [event.data.get("message") for event in chat] == [None, "info one", "info two"]
+
+
+def test_unknown_executions_strangers_and_bad_positions_are_refused_before_the_stream(server):
+    _, base_url, api, _ = server
+    execution_id = api.trigger("acme.streams", "quick").json()["id"]
+    for path in ("/executions/{}/follow", "/logs/{}/follow"):
+        with client(base_url) as http:
+            missing = http.get(path.format("nosuchexecution"))
+            assert (missing.status_code, missing.json()["type"]) == (404, "not-found")
+            refused = http.get(path.format(execution_id), headers={"Last-Event-ID": "yesterday"})
+            assert refused.status_code == 400
+            assert refused.json()["errors"][0]["path"] == "Last-Event-ID"
+        stranger = httpx.get(f"{base_url}/api/v1/main{path.format(execution_id)}", timeout=TIMEOUT)
+        assert stranger.status_code == 401 and "Basic" in stranger.headers["WWW-Authenticate"]
+        wrong = httpx.get(f"{base_url}/api/v1{path.format(execution_id)}", auth=("admin", "nope"), timeout=TIMEOUT)
+        assert wrong.status_code == 401
+    with client(base_url) as http:
+        assert http.get(f"/logs/{execution_id}/follow", params={"minLevel": "LOUD"}).status_code == 400
+
+
+def database_connections(process_id: int, database: Path) -> int:
+    """How many connections the web server holds to the SQLite database: its open descriptors of the file."""
+    (web,) = [pid for pid in descendants(process_id) if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    descriptors = Path(f"/proc/{web}/fd")
+    return sum(1 for fd in descriptors.iterdir() if os.path.realpath(fd) == str(database.resolve()))
+
+
+def test_a_hundred_followers_and_ordinary_requests_are_all_served(server):
+    process, base_url, api, database = server
+    execution_id = api.trigger("acme.streams", "chatty").json()["id"]
+    started: list[None] = []
+    all_open = threading.Event()
+    answered: list[int] = []
+    connections_while_streaming: list[int] = []
+
+    def ordinary_requests() -> None:
+        assert all_open.wait(timeout=60), f"only {len(started)} streams started"
+        connections_while_streaming.append(database_connections(process.pid, database))
+        with client(base_url) as http:
+            answered.extend(http.get(f"/executions/{execution_id}").status_code for _ in range(30))
+
+    def one_more_started() -> None:
+        started.append(None)
+        if len(started) == 100:
+            all_open.set()
+
+    async def followers() -> list[list[Event]]:
+        limits = httpx.Limits(max_connections=120)
+        prefix = f"{base_url}/api/v1/main"
+        async with httpx.AsyncClient(auth=EMBEDDED_ADMIN, timeout=TIMEOUT, limits=limits, base_url=prefix) as http:
+            paths = [f"/{kind}/{execution_id}/follow" for n in range(100) for kind in [("logs", "executions")[n % 2]]]
+            streams = [read_to_end(http, path, one_more_started) for path in paths]
+            return await asyncio.wait_for(asyncio.gather(*streams), timeout=90)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        requests_done = pool.submit(ordinary_requests)
+        streamed = asyncio.run(followers())
+        requests_done.result(timeout=60)
+
+    assert answered == [200] * 30
+    assert connections_while_streaming[0] <= 3, "open streams hold no database connection"
+    for n, received in enumerate(streamed):
+        assert received[0].id == "start"
+        if n % 2:
+            assert (received[-1].id, received[-1].data["state"]["current"]) == ("end", "SUCCESS")
+        else:
+            assert [event.data["message"] for event in received[1:]] == ["one", "two", "three", "four", "five"]
