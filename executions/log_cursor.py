@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -76,13 +77,13 @@ def line_cursors(before: LogCursor, still_pending: Collection[int], line_ids: li
     `line_ids` are the batch's ids in ascending order: the follower's lines that were visible this tick.
     `still_pending` are the ids the tick found not visible yet. After line i the follower still lacks
     the later lines of the batch, the ids still pending, and those it was owed above line i."""
+    invisible = sorted(still_pending)
     cursors = []
     for index, line_id in enumerate(line_ids):
         high = max(before.high, line_id)
         owed = {value for value in before.pending if line_id < value <= high}
         later = {value for value in line_ids[index + 1 :] if value <= high} if high > line_id else set()
-        invisible = {value for value in still_pending if value <= high}
-        cursors.append(LogCursor(high, frozenset(owed | later | invisible)))
+        cursors.append(LogCursor(high, frozenset(owed | later).union(invisible[: bisect_right(invisible, high)])))
     return cursors
 
 

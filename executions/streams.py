@@ -37,7 +37,7 @@ from .stream_selectors import LogFilter, Snapshot
 
 logger = logging.getLogger(__name__)
 
-BACKLOG_LINES = 500
+BACKLOG_LINES = 1000
 """Lines a new follower is sent per tick until it has caught up: a long log does not stall the others."""
 MAX_QUEUED_BYTES = 16 * 1024 * 1024
 """A follower further behind is disconnected; it reconnects with its last event id and loses nothing."""

@@ -1,15 +1,11 @@
 """Fixtures that start flowhub as processes: `embedded` (manage.py serve) and `stack` (the distributed set)."""
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -18,36 +14,15 @@ import redis
 
 from tests import services
 
-from .processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from .processes import base_env, free_port, manage, serving, start, stop, wait_until_healthy
 from .quickstart import Api
 
 EMBEDDED_ADMIN = ("admin", "admin-pw")
 
 
-@contextlib.contextmanager
-def serving(directory: Path, **settings: str) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """`manage.py serve` in a fresh data directory under `directory`: (process, base URL, log path)."""
-    port = free_port()
-    env = base_env(
-        directory / "data",
-        FLOWHUB_ADMIN_USER=EMBEDDED_ADMIN[0],
-        FLOWHUB_ADMIN_PASSWORD=EMBEDDED_ADMIN[1],
-        PORT=str(port),
-        **settings,
-    )
-    log = directory / "serve.log"
-    process = start([sys.executable, "manage.py", "serve"], env, log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log, timeout=90)
-        yield process, base_url, log
-    finally:
-        stop(process, signal.SIGTERM)
-
-
 @pytest.fixture
 def embedded(tmp_path):
-    with serving(tmp_path) as served:
+    with serving(tmp_path, EMBEDDED_ADMIN) as served:
         yield served
 
 

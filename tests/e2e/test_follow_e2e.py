@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import EMBEDDED_ADMIN, serving
-from .processes import descendants
+from .conftest import EMBEDDED_ADMIN
+from .processes import descendants, serving
 from .quickstart import Api
 from .sse import Event, events, read_to_end
 
@@ -54,7 +54,7 @@ TIMEOUT = httpx.Timeout(30.0)
 def server(tmp_path_factory):
     """The server, its API, and its SQLite database file."""
     directory = tmp_path_factory.mktemp("follow")
-    with serving(directory, FLOWHUB_FOLLOW_APPEAR_SECONDS="1") as (process, base_url, _):
+    with serving(directory, EMBEDDED_ADMIN, FLOWHUB_FOLLOW_APPEAR_SECONDS="1") as (process, base_url, _):
         api = Api(base_url, *EMBEDDED_ADMIN)
         for source in (CHATTY, QUICK):
             assert api.create_flow(source).status_code == 200
