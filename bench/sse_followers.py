@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.latency import percentile
@@ -69,6 +70,15 @@ def api_latencies(http: httpx.Client, execution_ids: list[str], count: int) -> l
         http.get(path).raise_for_status()
         latencies.append(time.perf_counter() - began)
     return latencies
+
+
+def database_connections(database_url: str) -> int:
+    """Connections to the database other than this one: the web server's, the worker's, the scheduler's."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
 
 
 def report(label: str, latencies: list[float]) -> None:
@@ -131,11 +141,15 @@ def main() -> None:
         with httpx.Client(base_url=f"{base_url}/api/v1/main", auth=auth, timeout=30) as http:
             api_latencies(http, execution_ids, 20)  # warm up: the password check, the first connections
             report("no follower", api_latencies(http, execution_ids, args.requests))
+            if args.database_url:
+                print(f"PostgreSQL connections before: {database_connections(args.database_url)}")
             started, stop, opened_in = follow_in_background(base_url, auth, execution_ids, args.followers)
             try:
                 if not started.wait(timeout=60):
                     raise SystemExit(f"{args.followers} streams did not all start within 60 s")
                 print(f"{args.followers} streams opened in {opened_in[0]:.2f} s")
+                if args.database_url:
+                    print(f"PostgreSQL connections with the streams open: {database_connections(args.database_url)}")
                 report(f"{args.followers} followers", api_latencies(http, execution_ids, args.requests))
             finally:
                 stop.set()
