@@ -88,11 +88,20 @@ def line_cursors(before: LogCursor, still_pending: Collection[int], line_ids: li
 
 
 class LogHorizon:
-    """What this process knows of LogEntry ids: the highest seen, and those below it not yet visible."""
+    """What this process knows of LogEntry ids: the highest seen, and those below it not yet visible.
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.high: int | None = None
-        self._pending: dict[int, float] = {}
+    Immutable: a tick computes the next horizon and keeps it only once it has read its lines, so a tick
+    that fails is read again in full."""
+
+    def __init__(
+        self,
+        high: int | None = None,
+        pending: dict[int, float] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.high = high
+        self._pending = pending or {}
         self._clock = clock
 
     @property
@@ -100,23 +109,19 @@ class LogHorizon:
         assert self.high is not None, "the horizon has not seen the table yet"
         return LogCursor(self.high, frozenset(self._pending))
 
-    def start(self, highest_id: int) -> None:
-        """Begin a little below the highest id, so that ids still in flight there count as pending."""
-        self.high = max(0, highest_id - STARTUP_LOOKBACK)
+    def started(self, highest_id: int) -> LogHorizon:
+        """A little below the highest id, so that ids still in flight there count as pending."""
+        return LogHorizon(max(0, highest_id - STARTUP_LOOKBACK), clock=self._clock)
 
-    def observe(self, visible_ids: Iterable[int]) -> None:
-        """Take in a scan of the ids above the high mark and among the pending that are now visible."""
-        assert self.high is not None, "start() comes first"
+    def advanced(self, visible_ids: Iterable[int]) -> LogHorizon:
+        """After a scan of the ids above the high mark and among the pending that are now visible."""
+        assert self.high is not None, "started() comes first"
         now = self._clock()
         seen = set(visible_ids)
-        for value in seen:
-            self._pending.pop(value, None)
         top = max(seen, default=self.high)
-        for value in range(self.high + 1, top + 1):
-            if value not in seen:
-                self._pending[value] = now
-        self.high = max(self.high, top)
-        expired = now - LATE_SECONDS
-        self._pending = {value: born for value, born in self._pending.items() if born >= expired}
-        if len(self._pending) > MAX_PENDING:
-            self._pending = dict(sorted(self._pending.items())[-MAX_PENDING:])
+        pending = {value: born for value, born in self._pending.items() if value not in seen}
+        pending.update((value, now) for value in range(self.high + 1, top + 1) if value not in seen)
+        pending = {value: born for value, born in pending.items() if born >= now - LATE_SECONDS}
+        if len(pending) > MAX_PENDING:
+            pending = dict(sorted(pending.items())[-MAX_PENDING:])
+        return LogHorizon(max(self.high, top), pending, clock=self._clock)

@@ -157,11 +157,10 @@ class Poller:
         if not (request.live_logs or request.backlogs):
             self.horizon = LogHorizon()
             return result
-        if self.horizon.high is None:
-            self.horizon.start(reads.log_highest_id())
-        before = self.horizon.cursor
-        self.horizon.observe(reads.log_ids_visible(after=before))
-        now = self.horizon.cursor
+        horizon = self.horizon if self.horizon.high is not None else self.horizon.started(reads.log_highest_id())
+        before = horizon.cursor
+        horizon = horizon.advanced(reads.log_ids_visible(after=before))
+        now = horizon.cursor
         lines = reads.log_lines_new(execution_ids=request.live_logs, before=before, now=now)
         for execution_id in request.live_logs:
             batch = [line for line in lines if line.execution_id == execution_id]
@@ -175,6 +174,7 @@ class Poller:
             cursors = line_cursors(backlog.cursor, now.pending, [line.pk for line in batch])
             more = cursors[-1] if len(batch) == BACKLOG_LINES else None
             result.backlogs[backlog.key] = (_events(batch, cursors), more)
+        self.horizon = horizon  # only now: had a query failed, the next tick would read these lines again
         return result
 
 
@@ -257,7 +257,7 @@ class FollowHub:
         return TickRequest(
             execution_ids=frozenset(self._followers) | frozenset(self._awaited),
             snapshots_held={
-                follower.execution_id: getattr(self._snapshots.get(follower.execution_id), "position", None)
+                follower.execution_id: held.position if (held := self._snapshots.get(follower.execution_id)) else None
                 for follower in followers
                 if isinstance(follower, ExecutionFollower)
             },

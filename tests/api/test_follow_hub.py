@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from django.utils import timezone
 
-from executions.log_cursor import LATE_SECONDS, START, LogCursor, LogHorizon, line_cursors
+from executions.log_cursor import LATE_SECONDS, START, STARTUP_LOOKBACK, LogCursor, LogHorizon, line_cursors
 from executions.models import LogEntry
 from executions.services import execution_create
 from executions.stream_selectors import LogFilter, log_highest_id
@@ -40,15 +40,13 @@ def test_each_line_of_a_batch_leaves_the_follower_owing_exactly_what_it_has_not_
 
 def test_the_horizon_holds_missing_ids_pending_until_they_show_or_are_too_late():
     now = [0.0]
-    horizon = LogHorizon(clock=lambda: now[0])
-    horizon.start(0)
-    horizon.observe([1, 2, 4, 7])
+    horizon = LogHorizon(clock=lambda: now[0]).started(0).advanced([1, 2, 4, 7])
     assert horizon.cursor == LogCursor(7, frozenset({3, 5, 6}))
-    horizon.observe([5])
+    horizon = horizon.advanced([5])
     assert horizon.cursor == LogCursor(7, frozenset({3, 6}))
     now[0] = LATE_SECONDS + 1
-    horizon.observe([8])
-    assert horizon.cursor == LogCursor(8)
+    assert horizon.advanced([8]).cursor == LogCursor(8)
+    assert LogHorizon().started(5000).cursor == LogCursor(5000 - STARTUP_LOOKBACK)
 
 
 def test_a_follower_too_far_behind_is_cut_off_with_nothing_queued():
