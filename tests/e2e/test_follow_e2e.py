@@ -47,6 +47,20 @@ tasks:
     message: "warn one"
 """
 
+GATED = """\
+id: gated
+namespace: acme.streams
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: ["one", "two", "three"]
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+  - id: bye
+    type: io.kestra.plugin.core.log.Log
+    message: ["four", "five"]
+"""
+
 TIMEOUT = httpx.Timeout(30.0)
 
 
@@ -56,7 +70,7 @@ def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("follow")
     with serving(directory, EMBEDDED_ADMIN, FLOWHUB_FOLLOW_APPEAR_SECONDS="1") as (process, base_url, _):
         api = Api(base_url, *EMBEDDED_ADMIN)
-        for source in (CHATTY, QUICK):
+        for source in (CHATTY, QUICK, GATED):
             assert api.create_flow(source).status_code == 200
         yield process, base_url, api, directory / "data" / "db.sqlite3"
 
@@ -165,10 +179,10 @@ def test_unknown_executions_strangers_and_bad_positions_are_refused_before_the_s
             refused = http.get(path.format(execution_id), headers={"Last-Event-ID": "yesterday"})
             assert refused.status_code == 400
             assert refused.json()["errors"][0]["path"] == "Last-Event-ID"
-        stranger = httpx.get(f"{base_url}/api/v1/main{path.format(execution_id)}", timeout=TIMEOUT)
+        stranger = httpx.get(f"{base_url}/api/v1{path.format(execution_id)}", timeout=TIMEOUT)
         assert stranger.status_code == 401 and "Basic" in stranger.headers["WWW-Authenticate"]
-        wrong = httpx.get(f"{base_url}/api/v1{path.format(execution_id)}", auth=("admin", "nope"), timeout=TIMEOUT)
-        assert wrong.status_code == 401
+    wrong = httpx.get(f"{base_url}/api/v1/main/logs/{execution_id}/follow", auth=("admin", "no"), timeout=TIMEOUT)
+    assert wrong.status_code == 401
     with client(base_url) as http:
         assert http.get(f"/logs/{execution_id}/follow", params={"minLevel": "LOUD"}).status_code == 400
 
@@ -182,17 +196,20 @@ def database_connections(process_id: int, database: Path) -> int:
 
 def test_a_hundred_followers_and_ordinary_requests_are_all_served(server):
     process, base_url, api, database = server
-    execution_id = api.trigger("acme.streams", "chatty").json()["id"]
+    execution_id = api.trigger("acme.streams", "gated").json()["id"]
+    api.wait_until(execution_id, lambda execution: execution["state"]["current"] == "PAUSED", "paused")
     started: list[None] = []
     all_open = threading.Event()
     answered: list[int] = []
     connections_while_streaming: list[int] = []
 
-    def ordinary_requests() -> None:
+    def ordinary_requests_then_resume() -> None:
+        """While the 100 streams wait on the paused execution: count connections, call the API, resume it."""
         assert all_open.wait(timeout=60), f"only {len(started)} streams started"
         connections_while_streaming.append(database_connections(process.pid, database))
         with client(base_url) as http:
             answered.extend(http.get(f"/executions/{execution_id}").status_code for _ in range(30))
+            answered.append(http.post(f"/executions/{execution_id}/resume").status_code)
 
     def one_more_started() -> None:
         started.append(None)
@@ -208,15 +225,16 @@ def test_a_hundred_followers_and_ordinary_requests_are_all_served(server):
             return await asyncio.wait_for(asyncio.gather(*streams), timeout=90)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        requests_done = pool.submit(ordinary_requests)
+        requests_done = pool.submit(ordinary_requests_then_resume)
         streamed = asyncio.run(followers())
         requests_done.result(timeout=60)
 
-    assert answered == [200] * 30
-    assert connections_while_streaming[0] <= 3, "open streams hold no database connection"
+    assert answered == [200] * 30 + [204]
+    assert connections_while_streaming[0] <= 2, "open streams hold no database connection"
     for n, received in enumerate(streamed):
         assert received[0].id == "start"
         if n % 2:
-            assert (received[-1].id, received[-1].data["state"]["current"]) == ("end", "SUCCESS")
+            states = [event.data["state"]["current"] for event in received[1:]]
+            assert states[0] == "PAUSED" and states[-1] == "SUCCESS" and received[-1].id == "end"
         else:
             assert [event.data["message"] for event in received[1:]] == ["one", "two", "three", "four", "five"]
