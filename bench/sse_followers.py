@@ -27,7 +27,7 @@ import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.latency import percentile
-from tests.e2e.processes import serving
+from tests.e2e.processes import descendants, serving
 from tests.e2e.quickstart import Api
 from tests.e2e.sse import read_to_end
 
@@ -49,16 +49,25 @@ tasks:
 
 
 @contextlib.contextmanager
-def server(args: argparse.Namespace) -> Iterator[str]:
+def server(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
+    """The base URL, and the web server's process id when this script started it."""
     if args.url:
-        yield args.url
+        yield args.url, None
         return
     settings = {"DATABASE_URL": args.database_url} if args.database_url else {}
     with (
         tempfile.TemporaryDirectory(prefix="sse-bench-") as directory,
-        serving(Path(directory), (args.user, args.password), **settings) as (_, base_url, _),
+        serving(Path(directory), (args.user, args.password), **settings) as (process, base_url, _),
     ):
-        yield base_url
+        (web,) = [pid for pid in descendants(process.pid) if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        yield base_url, web
+
+
+def threads(pid: int | None) -> str:
+    if pid is None:
+        return "?"
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:"))
 
 
 def api_latencies(http: httpx.Client, execution_ids: list[str], count: int) -> list[float]:
@@ -132,7 +141,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", help="PostgreSQL for the started server (default: SQLite)")
     args = parser.parse_args()
-    with server(args) as base_url:
+    with server(args) as (base_url, web):
         api = Api(base_url, args.user, args.password)
         if (created := api.create_flow(SLEEPER)).status_code not in (200, 409, 422):
             raise SystemExit(f"cannot create the flow: {created.status_code} {created.text}")
@@ -141,13 +150,15 @@ def main() -> None:
         with httpx.Client(base_url=f"{base_url}/api/v1/main", auth=auth, timeout=30) as http:
             api_latencies(http, execution_ids, 20)  # warm up: the password check, the first connections
             report("no follower", api_latencies(http, execution_ids, args.requests))
+            print(f"web server threads: {threads(web)}")
             if args.database_url:
-                print(f"PostgreSQL connections before: {database_connections(args.database_url)}")
+                print(f"PostgreSQL connections: {database_connections(args.database_url)}")
             started, stop, opened_in = follow_in_background(base_url, auth, execution_ids, args.followers)
             try:
                 if not started.wait(timeout=60):
                     raise SystemExit(f"{args.followers} streams did not all start within 60 s")
                 print(f"{args.followers} streams opened in {opened_in[0]:.2f} s")
+                print(f"web server threads with the streams open: {threads(web)}")
                 if args.database_url:
                     print(f"PostgreSQL connections with the streams open: {database_connections(args.database_url)}")
                 report(f"{args.followers} followers", api_latencies(http, execution_ids, args.requests))
