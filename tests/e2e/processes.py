@@ -56,7 +56,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pat
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"process exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(requests.ConnectionError):
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):  # a busy machine answers late
             if requests.get(f"{base_url}/health", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
