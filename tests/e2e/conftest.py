@@ -1,11 +1,13 @@
 """Fixtures that start flowhub as processes: `embedded` (manage.py serve) and `stack` (the distributed set)."""
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -59,20 +61,28 @@ def broker_url(request):
     return f"{services.RABBITMQ_URL}/{vhost}"
 
 
-@pytest.fixture(scope="module")
-def database_url(broker_url):
-    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
-    name = f"flowhub_e2e_{process_number()}"
+@contextlib.contextmanager
+def fresh_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards: its URL."""
     server = urlsplit(services.POSTGRES_URL)
     admin = psycopg2.connect(server._replace(path="/postgres").geturl())
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
-    yield server._replace(path=f"/{name}").geturl()
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    try:
+        yield server._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def database_url(broker_url):
+    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
+    with fresh_database(f"flowhub_e2e_{process_number()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
