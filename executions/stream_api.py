@@ -10,7 +10,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connections
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -57,7 +56,7 @@ def _execution_awaited(execution_id: str) -> Execution:
     try:
         return selectors.execution_get(execution_id=execution_id)
     except NotFound:
-        connections.close_all()  # this thread holds no connection while it waits
+        streams.connection_release()  # this thread holds no connection while it waits
 
     async def appeared() -> bool:
         return await streams.follow_hub().appeared(execution_id, settings.FLOWHUB_FOLLOW_APPEAR_SECONDS)

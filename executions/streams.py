@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 
 from flowhub.api.sse import compact_json, sse_event, with_keepalive
 from flowhub.engine.states import TERMINAL
@@ -340,9 +340,15 @@ async def log_events(
         yield chunk
 
 
+def connection_release() -> None:
+    """Close this thread's database connection, unless a transaction (a test's) still needs it."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 async def _served(follower: Follower) -> AsyncIterator[bytes]:
     # The request's thread opened a connection to authenticate; the stream must not keep it for an hour.
-    await sync_to_async(connections.close_all)()
+    await sync_to_async(connection_release)()
     hub = follow_hub()
     hub.follow(follower)
     try:
