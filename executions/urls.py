@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import api, rerun_api, webhook_api
+from . import api, rerun_api, stream_api, webhook_api
 
 # Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
+    path("executions/<str:execution_id>/follow", stream_api.ExecutionFollowApi.as_view(), name="execution-follow"),
+    path("logs/<str:execution_id>/follow", stream_api.LogFollowApi.as_view(), name="log-follow"),
     path("executions/kill/by-ids", api.ExecutionKillByIdsApi.as_view(), name="execution-kill-by-ids"),
     path("executions/<str:execution_id>/kill", api.ExecutionKillApi.as_view(), name="execution-kill"),
     path(

@@ -254,6 +254,13 @@ FLOWHUB_SCHEDULE_FIRES_PER_TICK = env_int("FLOWHUB_SCHEDULE_FIRES_PER_TICK", 100
 # Log lines one task attempt may store; past it a WARN line says so and the rest are dropped.
 FLOWHUB_MAX_LOG_BYTES_PER_RUN = env_int("FLOWHUB_MAX_LOG_BYTES_PER_RUN", 1024 * 1024, minimum=1024)
 
+# Live streams (docs/streams.md): how often the follow hub looks, the keepalive comment's period, how long
+# one stream lasts before the client resumes it, and how long a follow waits for an unknown execution.
+FLOWHUB_FOLLOW_POLL_MS = env_int("FLOWHUB_FOLLOW_POLL_MS", 500, minimum=50)
+FLOWHUB_FOLLOW_KEEPALIVE_SECONDS = env_int("FLOWHUB_FOLLOW_KEEPALIVE_SECONDS", 15, minimum=1)
+FLOWHUB_FOLLOW_MAX_SECONDS = env_int("FLOWHUB_FOLLOW_MAX_SECONDS", 3600, minimum=10)
+FLOWHUB_FOLLOW_APPEAR_SECONDS = env_int("FLOWHUB_FOLLOW_APPEAR_SECONDS", 10, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

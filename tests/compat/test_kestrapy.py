@@ -1,6 +1,8 @@
 """Kestra's own Python client, kestrapy, against flowhub: the calls of the quick start, unchanged."""
 
-import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import kestrapy
 
@@ -8,6 +10,8 @@ from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
 
 from .corpus import CORPUS
+
+T = TypeVar("T")
 
 
 def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
@@ -22,11 +26,10 @@ def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
         tenant="main", namespace="acme.sales", id="hello", labels=["team:compat"], inputs={"name": "Kestrapy"}
     )
     assert created.state.current.value == "CREATED"
-    deadline = time.monotonic() + 60
+    followed = within(60, client.executions.follow_execution(execution_id=created.id, tenant="main"))
+    assert followed[0].id == created.id, "the `start` event"
+    assert followed[-1].state.current.value == "SUCCESS", "the `end` event, after which the stream closed"
     execution = client.executions.execution(execution_id=created.id, tenant="main")
-    while execution.state.current.value not in ("SUCCESS", "FAILED") and time.monotonic() < deadline:
-        time.sleep(0.1)
-        execution = client.executions.execution(execution_id=created.id, tenant="main")
     assert execution.state.current.value == "SUCCESS"
     assert [(run.task_id, run.state.current.value) for run in execution.task_run_list] == [
         ("greet", "SUCCESS"),
@@ -36,6 +39,17 @@ def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
 
     logs = client.logs.list_logs_from_execution(execution_id=created.id, tenant="main")
     assert [log.message for log in logs] == ["Hello, Kestrapy!"]
+    streamed = within(60, client.logs.follow_logs_from_execution(execution_id=created.id, tenant="main"))
+    assert [log.message for log in streamed] == [None, "Hello, Kestrapy!"], "an empty `start`, then the line"
+
+
+def within(seconds: float, stream: Iterator[T]) -> list[T]:
+    """Everything a stream yields until it closes, failing if that takes longer than `seconds`."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(list, stream).result(timeout=seconds)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def test_kestrapy_saves_and_reads_back_every_flow_of_the_corpus(embedded):

@@ -1,12 +1,13 @@
 """Fixtures that start flowhub as processes: `embedded` (manage.py serve) and `stack` (the distributed set)."""
 
+import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ import redis
 
 from tests import services
 
-from .processes import base_env, free_port, manage, start, stop, wait_until_healthy
+from .processes import base_env, free_port, manage, serving, start, stop, wait_until_healthy
 from .quickstart import Api
 
 EMBEDDED_ADMIN = ("admin", "admin-pw")
@@ -24,22 +25,8 @@ EMBEDDED_ADMIN = ("admin", "admin-pw")
 
 @pytest.fixture
 def embedded(tmp_path):
-    """`manage.py serve` in a fresh data directory: (process, base URL, log path)."""
-    port = free_port()
-    env = base_env(
-        tmp_path / "data",
-        FLOWHUB_ADMIN_USER=EMBEDDED_ADMIN[0],
-        FLOWHUB_ADMIN_PASSWORD=EMBEDDED_ADMIN[1],
-        PORT=str(port),
-    )
-    log = tmp_path / "serve.log"
-    process = start([sys.executable, "manage.py", "serve"], env, log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log, timeout=90)
-        yield process, base_url, log
-    finally:
-        stop(process, signal.SIGTERM)
+    with serving(tmp_path, EMBEDDED_ADMIN) as served:
+        yield served
 
 
 def require(*names: str) -> None:
@@ -75,20 +62,28 @@ def broker_url(request):
     return f"{services.RABBITMQ_URL}/{vhost}"
 
 
-@pytest.fixture(scope="module")
-def database_url(broker_url):
-    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
-    name = f"flowhub_e2e_{process_number()}"
+@contextlib.contextmanager
+def fresh_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards: its URL."""
     server = urlsplit(services.POSTGRES_URL)
     admin = psycopg2.connect(server._replace(path="/postgres").geturl())
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
-    yield server._replace(path=f"/{name}").geturl()
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    try:
+        yield server._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def database_url(broker_url):
+    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
+    with fresh_database(f"flowhub_e2e_{process_number()}") as url:
+        yield url
 
 
 def stack_env(directory: Path, broker_url: str, database_url: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -55,11 +56,30 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pat
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"process exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(requests.ConnectionError):
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):  # a busy machine answers late
             if requests.get(f"{base_url}/health", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
     raise AssertionError(f"{base_url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def serving(
+    directory: Path, admin: tuple[str, str], **settings: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """`manage.py serve` in a fresh data directory under `directory`: (process, base URL, log path)."""
+    port = free_port()
+    env = base_env(
+        directory / "data", FLOWHUB_ADMIN_USER=admin[0], FLOWHUB_ADMIN_PASSWORD=admin[1], PORT=str(port), **settings
+    )
+    log = directory / "serve.log"
+    process = start([sys.executable, "manage.py", "serve"], env, log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log, timeout=90)
+        yield process, base_url, log
+    finally:
+        stop(process, signal.SIGTERM)
 
 
 def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM, timeout: float = 20) -> int:
