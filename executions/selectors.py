@@ -6,7 +6,11 @@ from typing import IO
 
 from django.db.models import QuerySet
 
+from flowhub.engine.planner import Snapshot
+from flowhub.engine.progress import Progress, progress
+from flowhub.engine.states import State
 from flowhub.exceptions import NotFound
+from namespaces.flows import parsed_revision
 
 from .files import execution_file_open, execution_file_size, execution_prefix
 from .models import Execution, LogEntry
@@ -19,6 +23,12 @@ def execution_get(*, execution_id: str) -> Execution:
     if execution is None:
         raise NotFound(f"execution '{execution_id}' does not exist")
     return execution
+
+
+def execution_progress(*, execution: Execution) -> Progress:
+    """How far `execution` has got, from its task runs (prefetched by the selectors here)."""
+    runs = tuple(run.view() for run in execution.task_runs.all())
+    return progress(Snapshot(parsed_revision(execution.flow_revision), State(execution.state), runs))
 
 
 def log_list(
