@@ -40,6 +40,19 @@ EXECUTION_FILTERS = {
     "childFilter": frozenset({"EQUALS"}),
     "parentId": frozenset({"EQUALS"}),
 }
+LEGACY_PARAMETERS = {
+    "q": ("q", "CONTAINS", "Text in the id, namespace or flow id"),
+    "namespace": ("namespace", "PREFIX", "This namespace and those below it"),
+    "flowId": ("flowId", "EQUALS", "One flow's id"),
+    "state": ("state", "IN", "A state, repeatable"),
+    "labels": ("labels", "EQUALS", "key:value, repeatable"),
+    "startDate": ("startDate", "GREATER_THAN_OR_EQUAL_TO", "Started at or after (ISO-8601 with a zone)"),
+    "endDate": ("endDate", "LESS_THAN_OR_EQUAL_TO", "Ended at or before (ISO-8601 with a zone)"),
+    "timeRange": ("timeRange", "EQUALS", "Started within this ISO-8601 duration before now, e.g. PT24H"),
+    "childFilter": ("childFilter", "EQUALS", "CHILD: only Subflow executions; MAIN: none of them"),
+}
+"""Kestra 1.x's flat parameters of an execution search: for each, the filter field and operation it stands for."""
+
 LOG_FILTERS = {
     "q": frozenset({"EQUALS", "CONTAINS"}),
     "namespace": TEXT | {"PREFIX"},
@@ -52,6 +65,16 @@ LOG_FILTERS = {
     "endDate": DATES,
     "timeRange": frozenset({"EQUALS"}),
 }
+
+LOG_LEGACY_PARAMETERS = {
+    "q": ("q", "CONTAINS", "Text in the message"),
+    "namespace": ("namespace", "PREFIX", "This namespace and those below it"),
+    "flowId": ("flowId", "EQUALS", "One flow's id"),
+    "minLevel": ("level", "GREATER_THAN_OR_EQUAL_TO", "This level and those more severe"),
+    "startDate": ("startDate", "GREATER_THAN_OR_EQUAL_TO", "At or after (ISO-8601 with a zone)"),
+    "endDate": ("endDate", "LESS_THAN_OR_EQUAL_TO", "At or before (ISO-8601 with a zone)"),
+}
+"""Kestra 1.x's flat parameters of a log search, as `LEGACY_PARAMETERS` for executions."""
 
 _TEXT_LOOKUPS = {
     "EQUALS": "exact", "IN": "in", "STARTS_WITH": "startswith", "ENDS_WITH": "endswith", "CONTAINS": "icontains",
