@@ -10,7 +10,7 @@ from executions.models import Execution
 from tests.engine.flows import HELLO
 
 from .drive import drive_until, run_to_end
-from .helpers import YAML, assert_problem, ids
+from .helpers import assert_problem, ids
 from .test_subflows import CHILD, parent, save
 
 BROKEN = """\
@@ -46,7 +46,8 @@ def history(api) -> dict[str, str]:
     run_to_end(made["succeeded"])
     run_to_end(made["failed"])
     now = timezone.now()
-    for name, ago in zip(made, (timedelta(days=1), timedelta(hours=3), timedelta(hours=1), timedelta(minutes=1))):
+    ages = (timedelta(days=1), timedelta(hours=3), timedelta(hours=1), timedelta(minutes=1))
+    for name, ago in zip(made, ages, strict=True):
         ended = {"ended_at": now - ago + timedelta(minutes=5)} if name in ("succeeded", "failed") else {}
         Execution.objects.filter(pk=made[name]).update(created_at=now - ago, **ended)
     return made
