@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -50,12 +51,8 @@ class LogDownloadApi(APIView):
     )
     def get(self, request: Request, execution_id: str, **_: Any) -> StreamingFileResponse:
         execution, logs = filtered_logs(request, execution_id)
-        response = StreamingFileResponse(
-            log_file_chunks(logs),
-            content_type="text/plain; charset=utf-8",
-            as_attachment=True,
-            filename=f"{execution.id}.log",
-        )
+        response = StreamingFileResponse(log_file_chunks(logs), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{execution.id}.log")
         if not execution.is_terminal:
             response["Cache-Control"] = "no-cache"  # more lines are coming
         return response
