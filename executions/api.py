@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.engine.errors import ErrorDetail
@@ -206,6 +207,8 @@ class ExecutionResumeValidateApi(APIView):
 
 
 class ExecutionKillByIdsApi(APIView):
+    parser_classes = [BoundedJSONParser]
+
     @extend_schema(
         operation_id="killExecutionsByIds",
         summary="Kill several executions; those unknown or already ended are left out of the count",
