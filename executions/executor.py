@@ -87,7 +87,7 @@ def _scheduled_later(execution: Execution) -> bool:
     now = timezone.now()
     if execution.state != State.CREATED or execution.schedule_date is None or execution.schedule_date <= now:
         return False
-    transaction.on_commit(partial(enqueue_advance, execution.id, execution.schedule_date - now))
+    transaction.on_commit(partial(enqueue_advance, execution.id, delay=execution.schedule_date - now))
     return True
 
 

@@ -194,7 +194,7 @@ def _create(
     delay = execution.schedule_date - now if execution.schedule_date and execution.schedule_date > now else None
     with transaction.atomic():
         execution.save(force_insert=True)
-        transaction.on_commit(partial(enqueue_advance, execution.id, delay))
+        transaction.on_commit(partial(enqueue_advance, execution.id, delay=delay))
     return execution
 
 
