@@ -140,7 +140,10 @@ def _execution_condition(condition: Filter, now: datetime) -> Q:
     if field == "state":
         return _text(condition, "state", lambda text: State(text).value)
     if field == "labels":
-        has = Q(HasLabel("labels", condition.key or "", value))
+        if not condition.key:
+            detail = "a label filter names its key: filters[labels][OPERATION][key]=value"
+            raise Invalid("invalid value for labels", [ErrorDetail(_parameter(condition), detail)])
+        has = Q(HasLabel("labels", condition.key, value))
         return ~has if condition.operation == "NOT_EQUALS" else has
     if field in ("startDate", "endDate"):
         return _date(condition, "created_at" if field == "startDate" else "ended_at")

@@ -159,6 +159,7 @@ def test_subflow_executions_are_found_as_children_of_their_parent(api):
         ("timeRange=24h", "filters[timeRange][EQUALS]"),
         ("filters[childFilter][EQUALS]=SOME", "filters[childFilter][EQUALS]"),
         ("timeRange=PT1H&startDate=2024-01-01T00:00:00Z", "timeRange"),
+        ("filters[labels][EQUALS]=prod", "filters[labels][EQUALS]"),
         ("sort=duration:desc", "sort"),
         ("sort=state.startDate:sideways", "sort"),
     ],
