@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from flowhub.engine.inputs import InputSpec
@@ -21,7 +22,7 @@ from . import pauses
 from .dispatch import enqueue_advance
 from .endings import execution_ended
 from .models import Execution, TaskRun
-from .services import file_inputs_stored
+from .services import check_user_labels, file_inputs_stored
 from .subflows import subflow_children
 from .transitions import execution_transition, task_run_transition
 
@@ -49,6 +50,27 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
             with suppress(Conflict):  # it ended meanwhile
                 execution_kill(execution_id=child_id)
     return execution
+
+
+MAX_BULK = 1000
+"""The most executions one bulk request acts on; a caller repeats it for more."""
+
+
+def executions_kill(*, execution_ids: Sequence[str]) -> int:
+    """Kill each execution (at most `MAX_BULK`) as `execution_kill` does; how many were. Those unknown or
+    already ended are left out of the count."""
+    killed = 0
+    for execution_id in execution_ids[:MAX_BULK]:
+        with suppress(NotFound, Conflict):
+            execution_kill(execution_id=execution_id)
+            killed += 1
+    return killed
+
+
+def executions_kill_matching(*, executions: QuerySet[Execution]) -> int:
+    """Kill the oldest `MAX_BULK` of `executions` that have not ended; how many were."""
+    open_ = executions.exclude(state__in=[state.value for state in TERMINAL]).order_by("created_at", "id")
+    return executions_kill(execution_ids=list(open_.values_list("id", flat=True)[:MAX_BULK]))
 
 
 def task_runs_stop(execution: Execution, now: Any) -> None:
@@ -128,6 +150,22 @@ def _paused(execution_id: str) -> Execution:
 def _check_paused(execution: Execution) -> None:
     if execution.state != State.PAUSED:
         raise Conflict(f"only a paused execution can be resumed; '{execution.id}' is {execution.state}")
+
+
+def execution_labels_replace(*, execution_id: str, labels: list[tuple[str, str]]) -> Execution:
+    """Kestra's labels action: the labels of an ended execution other than its `system.` ones become `labels`
+    (the last of a repeated key wins). Conflict while it runs; Invalid for a system label a user may not set."""
+    check_user_labels(labels)
+    with transaction.atomic():
+        execution = execution_locked(execution_id)
+        if State(execution.state) not in TERMINAL:
+            raise Conflict(f"only an ended execution's labels can be set; '{execution_id}' is {execution.state}")
+        given = dict(labels)
+        kept = {label["key"]: label["value"] for label in execution.labels if label["key"].startswith("system.")}
+        execution.labels = [{"key": key, "value": value} for key, value in {**kept, **given}.items()]
+        execution.updated_at = timezone.now()
+        execution.save(update_fields=["labels", "updated_at"])
+    return execution
 
 
 SKIPPABLE = (State.CREATED, State.RESTARTED, State.RETRYING, State.RUNNING)

@@ -6,14 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -22,27 +21,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.engine.errors import ErrorDetail
-from flowhub.exceptions import Conflict, NotFound
-from namespaces.selectors import flow_get
 
-from . import actions, selectors, services
+from . import actions, deletion, selectors
+from .delete_api import DELETION, DeleteQuerySerializer, delete_query, deletion_json
 from .models import Execution, LogEntry
-from .serializers import ExecutionCreatedSerializer, ExecutionSerializer, LogEntrySerializer
-
-
-class LabelParameterField(serializers.CharField):
-    """A `key:value` query parameter, as Kestra's `labels`."""
-
-    def to_internal_value(self, data: Any) -> tuple[str, str]:
-        text = super().to_internal_value(data)
-        key, separator, value = text.partition(":")
-        if not separator or not key:
-            raise serializers.ValidationError(f"'{text}' is not of the form key:value")
-        return key, value
-
+from .serializers import ExecutionSerializer, LogEntrySerializer
 
 FORM_REQUEST = {"multipart/form-data": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT}
 """Inputs as a form: each field an input, each file part a FILE input."""
@@ -61,46 +48,6 @@ def uploads_by_input(files: MultiValueDict[str, UploadedFile]) -> dict[str, Uplo
     return uploads
 
 
-class ExecutionCreateApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    class FilterSerializer(serializers.Serializer):
-        labels = serializers.ListField(child=LabelParameterField(), required=False, default=list)
-        revision = serializers.IntegerField(min_value=1, required=False)
-        wait = serializers.BooleanField(default=False)
-
-        def validate_wait(self, value: bool) -> bool:
-            if value:
-                raise serializers.ValidationError("wait=true is not supported yet; poll GET /executions/{id}")
-            return value
-
-    @extend_schema(
-        operation_id="createExecution",
-        summary="Start an execution of a flow; inputs are the form's fields",
-        parameters=[FilterSerializer],
-        request=FORM_REQUEST,
-        responses=ExecutionCreatedSerializer,
-        tags=["Executions"],
-    )
-    def post(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
-        query = self.FilterSerializer(
-            data={**request.query_params.dict(), "labels": request.query_params.getlist("labels")}
-        )
-        query.is_valid(raise_exception=True)
-        flow = flow_get(namespace=namespace, flow_id=flow_id)
-        execution = services.execution_create(
-            flow=flow,
-            inputs=form_inputs(request),
-            files=uploads_by_input(request.FILES),
-            labels=query.validated_data["labels"],
-            revision=query.validated_data.get("revision"),
-        )
-        execution = selectors.execution_get(execution_id=execution.id)
-        body = ExecutionSerializer(execution).data
-        body["url"] = request.build_absolute_uri(reverse("admin:executions_execution_change", args=[execution.id]))
-        return Response(body)
-
-
 class ExecutionDetailApi(APIView):
     @extend_schema(
         operation_id="getExecution",
@@ -110,6 +57,18 @@ class ExecutionDetailApi(APIView):
     )
     def get(self, request: Request, execution_id: str, **_: Any) -> Response:
         return Response(ExecutionSerializer(selectors.execution_get(execution_id=execution_id)).data)
+
+    @extend_schema(
+        operation_id="deleteExecution",
+        summary="Delete an ended execution with its task runs, logs and files (409 while it runs)",
+        parameters=[DeleteQuerySerializer],
+        responses={200: DELETION, 404: None, 409: None},
+        tags=["Executions"],
+    )
+    def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
+        query = delete_query(request, DeleteQuerySerializer)
+        deleted = deletion.execution_delete(execution_id=execution_id, delete_storage=query["deleteStorage"])
+        return Response(deletion_json(deleted))
 
 
 class KillQuerySerializer(serializers.Serializer):
@@ -248,6 +207,8 @@ class ExecutionResumeValidateApi(APIView):
 
 
 class ExecutionKillByIdsApi(APIView):
+    parser_classes = [BoundedJSONParser]
+
     @extend_schema(
         operation_id="killExecutionsByIds",
         summary="Kill several executions; those unknown or already ended are left out of the count",
@@ -256,15 +217,8 @@ class ExecutionKillByIdsApi(APIView):
         tags=["Executions"],
     )
     def delete(self, request: Request, **_: Any) -> Response:
-        ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=1000)
-        killed = 0
-        for execution_id in ids.run_validation(request.data):
-            try:
-                actions.execution_kill(execution_id=execution_id)
-            except (NotFound, Conflict):
-                continue
-            killed += 1
-        return Response({"count": killed})
+        ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=actions.MAX_BULK)
+        return Response({"count": actions.executions_kill(execution_ids=ids.run_validation(request.data))})
 
 
 FILE_PATH = OpenApiParameter(
@@ -318,34 +272,50 @@ class ExecutionFileMetasApi(APIView):
         )
 
 
-class LogListApi(APIView):
-    class FilterSerializer(serializers.Serializer):
-        minLevel = serializers.ChoiceField(choices=LogEntry.LEVELS, required=False)
-        taskId = serializers.CharField(required=False)
-        taskRunId = serializers.CharField(required=False)
-        attempt = serializers.IntegerField(min_value=0, required=False)
+class LogFilterSerializer(serializers.Serializer):
+    minLevel = serializers.ChoiceField(
+        choices=LogEntry.LEVELS, required=False, help_text="This level and those more severe"
+    )
+    taskId = serializers.CharField(required=False)
+    taskRunId = serializers.CharField(required=False)
+    attempt = serializers.IntegerField(min_value=0, required=False)
 
+
+def filtered_logs(request: Request, execution_id: str) -> tuple[Execution, QuerySet[LogEntry]]:
+    """The execution and its log lines the query's `LogFilterSerializer` parameters select, oldest first."""
+    query = LogFilterSerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    filters = query.validated_data
+    execution = selectors.execution_get(execution_id=execution_id)
+    logs = selectors.log_list(
+        execution=execution,
+        min_level=filters.get("minLevel"),
+        task_id=filters.get("taskId"),
+        task_run_id=filters.get("taskRunId"),
+        attempt=filters.get("attempt"),
+    )
+    return execution, logs
+
+
+class LogListApi(APIView):
     @extend_schema(
         operation_id="listLogsFromExecution",
         summary="The log lines of an execution, oldest first",
-        parameters=[FilterSerializer],
+        parameters=[LogFilterSerializer],
         responses=LogEntrySerializer(many=True),
         tags=["Logs"],
     )
     def get(self, request: Request, execution_id: str, **_: Any) -> Response:
-        query = self.FilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = query.validated_data
-        logs = selectors.log_list(
-            execution=selectors.execution_get(execution_id=execution_id),
-            min_level=filters.get("minLevel"),
-            task_id=filters.get("taskId"),
-            task_run_id=filters.get("taskRunId"),
-            attempt=filters.get("attempt"),
-        )
+        _, logs = filtered_logs(request, execution_id)
         return Response(LogEntrySerializer(logs, many=True).data)
 
-
-@extend_schema_view(post=extend_schema(operation_id="createExecutionLegacyPath", deprecated=True))
-class ExecutionTriggerLegacyApi(ExecutionCreateApi):
-    """Kestra 0.x's `POST /executions/trigger/{namespace}/{id}`, kept for old scripts."""
+    @extend_schema(
+        operation_id="deleteLogsFromExecution",
+        summary="Delete the log lines of an execution the parameters select (all of them without any)",
+        parameters=[LogFilterSerializer],
+        responses={200: inline_serializer("LogDeletion", {"count": serializers.IntegerField()}), 404: None},
+        tags=["Logs"],
+    )
+    def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
+        _, logs = filtered_logs(request, execution_id)
+        return Response({"count": deletion.logs_delete(logs=logs)})

@@ -12,12 +12,17 @@ PAUSE_END = "executions.pause_end"
 RETRY_FLOW = "executions.retry_flow"
 
 
-def enqueue_advance(execution_id: str) -> None:
-    app.send_task(ADVANCE, args=[execution_id])
-
-
 MAX_COUNTDOWN = timedelta(minutes=1)
 """Longer delays wait for the sweep rather than sit in a worker as a delayed message."""
+
+
+def enqueue_advance(execution_id: str, delay: timedelta | None = None) -> None:
+    """Send the executor to the execution, after `delay` if given (a scheduleDate): a longer one than
+    `MAX_COUNTDOWN` is left to the sweep, which starts the execution once it is due."""
+    if delay is None:
+        app.send_task(ADVANCE, args=[execution_id])
+    elif delay <= MAX_COUNTDOWN:
+        app.send_task(ADVANCE, args=[execution_id], countdown=max(0.0, delay.total_seconds()))
 
 
 def enqueue_run_task(task_run_id: str, delay: timedelta | None = None) -> None:

@@ -33,7 +33,7 @@ from flowhub.engine.tasks.flow import Pause, Subflow
 from namespaces.flows import parsed_revision
 
 from .concurrency import execution_admit
-from .dispatch import enqueue_run_task
+from .dispatch import enqueue_advance, enqueue_run_task
 from .endings import execution_ended
 from .flow_retry import flow_retry_scheduled
 from .logsink import BufferedLogSink
@@ -60,6 +60,8 @@ def execution_advance(*, execution_id: str) -> None:
         execution = locked.select_related("flow_revision").filter(pk=execution_id).first()
         if execution is None or State(execution.state) in TERMINAL:
             return
+        if _scheduled_later(execution):
+            return
         if execution.state == State.RESTARTED:  # a restart or a replay reopened it: it runs again
             execution_transition(execution, State.RUNNING)
         if State(execution.state) in (State.CREATED, State.QUEUED) and not execution_admit(execution):
@@ -77,6 +79,16 @@ def execution_advance(*, execution_id: str) -> None:
             if decision.finish is not None:
                 return
         raise RuntimeError(f"execution {execution_id} did not settle in {MAX_STEPS_PER_ADVANCE} steps")
+
+
+def _scheduled_later(execution: Execution) -> bool:
+    """A CREATED execution whose scheduleDate is still ahead waits. A message that came early (a clock ahead
+    of the web server's) sends itself again for the rest of the wait; the sweep starts it otherwise."""
+    now = timezone.now()
+    if execution.state != State.CREATED or execution.schedule_date is None or execution.schedule_date <= now:
+        return False
+    transaction.on_commit(partial(enqueue_advance, execution.id, delay=execution.schedule_date - now))
+    return True
 
 
 def _apply(decision: Plan, execution: Execution, parsed: ParsedFlow, runs: dict[str, TaskRun]) -> None:

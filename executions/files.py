@@ -65,3 +65,20 @@ def store_input_file(*, namespace: str, flow_id: str, execution_id: str, input_i
 def delete_execution_files(uris: list[str]) -> None:
     for uri in uris:
         default_storage.delete(uri.removeprefix(f"{SCHEME}/"))
+
+
+def execution_files_delete(*, namespace: str, flow_id: str, execution_id: str) -> int:
+    """Delete every stored file of an execution (its FILE inputs, its tasks' output files); how many there were."""
+    return _tree_delete(execution_prefix(namespace, flow_id, execution_id))
+
+
+def _tree_delete(path: str) -> int:
+    try:
+        directories, files = default_storage.listdir(path)
+    except FileNotFoundError:  # local storage, nothing ever stored; S3 lists an unknown prefix as empty
+        return 0
+    for name in files:
+        default_storage.delete(f"{path}/{name}")
+    deleted = len(files) + sum(_tree_delete(f"{path}/{name}") for name in directories)
+    default_storage.delete(path)  # the emptied directory, on local storage; S3 has none
+    return deleted

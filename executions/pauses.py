@@ -79,12 +79,8 @@ def onresume_given(
     parsed: ParsedFlow, paused: list[TaskRun], values: dict[str, dict[str, Any]]
 ) -> list[tuple[engine_inputs.InputSpec, Any]]:
     """Each `onResume` input of the paused runs' tasks with the value it gets (None: none, as it is optional)."""
-    return [(spec, _at(values[run.id], spec.id)) for run in paused for spec in pause_task(parsed, run).onResume]
-
-
-def _at(values: dict[str, Any], dotted_id: str) -> Any:
-    """The value of an input whose id may be dotted: `a.b` is held as `{"a": {"b": …}}`."""
-    found: Any = values
-    for part in dotted_id.split("."):
-        found = found.get(part) if isinstance(found, dict) else None
-    return found
+    return [
+        (spec, engine_inputs.value_at(values[run.id], spec.id))
+        for run in paused
+        for spec in pause_task(parsed, run).onResume
+    ]

@@ -52,10 +52,12 @@ def executions_sweep(*, now: Any = None) -> dict[str, int]:
     )
     unclaimed = list(waiting.values_list("id", flat=True)[:SWEEP_BATCH])
     # An execution with no worker on it needs the executor; flowable runs stay RUNNING while it decides.
+    # One whose scheduleDate is ahead is not idle but waiting; once it is due, this starts it.
     idle = list(
         Execution.objects.filter(
             state__in=[State.CREATED, State.RESTARTED, State.RUNNING, State.KILLING], updated_at__lt=cutoff
         )
+        .exclude(state=State.CREATED, schedule_date__gt=now)
         .exclude(pk__in=TaskRun.objects.filter(on_worker=True, state__in=WORKER_STATES).values("execution_id"))
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )

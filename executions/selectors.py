@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import IO
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
+from flowhub.api.filters import Filter
+from flowhub.engine.planner import Snapshot
+from flowhub.engine.progress import Progress, progress
+from flowhub.engine.states import State
 from flowhub.exceptions import NotFound
+from namespaces.flows import parsed_revision
 
 from .files import execution_file_open, execution_file_size, execution_prefix
-from .models import Execution, LogEntry
+from .models import Execution, LogEntry, TaskRun
+from .search import executions_matching, logs_matching
 
 
 def execution_get(*, execution_id: str) -> Execution:
@@ -19,6 +27,27 @@ def execution_get(*, execution_id: str) -> Execution:
     if execution is None:
         raise NotFound(f"execution '{execution_id}' does not exist")
     return execution
+
+
+def task_run_get(*, execution_id: str, task_run_id: str) -> TaskRun:
+    """A task run of the execution; NotFound, naming which, when either is unknown."""
+    if not Execution.objects.filter(pk=execution_id).exists():
+        raise NotFound(f"execution '{execution_id}' does not exist")
+    task_run = TaskRun.objects.filter(execution_id=execution_id, pk=task_run_id).first()
+    if task_run is None:
+        raise NotFound(f"execution '{execution_id}' has no task run '{task_run_id}'")
+    return task_run
+
+
+def execution_search(*, conditions: Sequence[Filter]) -> QuerySet[Execution]:
+    """The executions matching every condition (`search.EXECUTION_FILTERS`), with what their JSON shows."""
+    return executions_matching(conditions=conditions).select_related("flow_revision").prefetch_related("task_runs")
+
+
+def execution_progress(*, execution: Execution) -> Progress:
+    """How far `execution` has got, from its task runs (prefetched by the selectors here)."""
+    runs = tuple(run.view() for run in execution.task_runs.all())
+    return progress(Snapshot(parsed_revision(execution.flow_revision), State(execution.state), runs))
 
 
 def log_list(
@@ -39,6 +68,37 @@ def log_list(
     if attempt is not None:
         logs = logs.filter(attempt=attempt)
     return logs
+
+
+def log_search(*, conditions: Sequence[Filter]) -> QuerySet[LogEntry]:
+    """The log lines matching every condition (`search.LOG_FILTERS`), with their execution (for its namespace)."""
+    return logs_matching(conditions=conditions).select_related("execution")
+
+
+LOG_BATCH = 1000
+
+
+def log_batches(*, logs: QuerySet[LogEntry], size: int = LOG_BATCH) -> Iterator[list[LogEntry]]:
+    """The log lines in order of time, `size` per query, for a download however long; without their execution,
+    which every row would otherwise carry and decode again.
+
+    Outside a transaction the connection is closed after each query: a download streams for as long as its
+    client reads, and under ASGI each batch may be fetched by another thread, whose connection nothing else
+    would close."""
+    ordered = logs.select_related(None).order_by("timestamp", "id")
+    last: LogEntry | None = None
+    while True:
+        # The range on `timestamp` alone lets the index skip what was read; the OR only sorts out equal times.
+        after = (
+            Q(timestamp__gte=last.timestamp) & (Q(timestamp__gt=last.timestamp) | Q(id__gt=last.id)) if last else Q()
+        )
+        batch = list(ordered.filter(after)[:size])
+        if not connection.in_atomic_block:
+            connection.close()
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
 
 
 def execution_file_get(*, execution: Execution, uri: str) -> tuple[IO[bytes], int]:

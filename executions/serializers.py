@@ -10,6 +10,7 @@ from rest_framework import serializers
 from flowhub.api.serializers import CompactSerializer, LabelSerializer
 
 from .models import Execution
+from .selectors import execution_progress
 
 
 class HistorySerializer(serializers.Serializer):
@@ -44,6 +45,15 @@ class MetadataSerializer(serializers.Serializer):
     originalCreatedDate = serializers.DateTimeField()
 
 
+class ProgressSerializer(serializers.Serializer):
+    """How far the execution has got (flowhub's addition; docs/executions-api.md says how it is counted)."""
+
+    total = serializers.IntegerField(help_text="Task runs that exist, plus those the started blocks will create.")
+    done = serializers.IntegerField(help_text="Task runs that have ended.")
+    percent = serializers.IntegerField(help_text="0 to 100, weighed by the flow's structure; 100 once it has ended.")
+    current = serializers.ListField(child=serializers.CharField(), help_text="The ids of the tasks running now.")
+
+
 class ExecutionSerializer(CompactSerializer):
     id = serializers.CharField()
     namespace = serializers.CharField()
@@ -60,6 +70,10 @@ class ExecutionSerializer(CompactSerializer):
     trigger = serializers.DictField(required=False, help_text="What started it: `{id, type, variables}`.")
     metadata = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
+    scheduleDate = serializers.DateTimeField(
+        source="schedule_date", required=False, help_text="It stays CREATED until then."
+    )
+    progress = serializers.SerializerMethodField()
 
     def get_tenantId(self, execution: Execution) -> str:
         return "main"
@@ -75,6 +89,16 @@ class ExecutionSerializer(CompactSerializer):
 
     def get_deleted(self, execution: Execution) -> bool:
         return False
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, execution: Execution) -> dict[str, Any]:
+        measured = execution_progress(execution=execution)
+        return {
+            "total": measured.total,
+            "done": measured.done,
+            "percent": measured.percent,
+            "current": list(measured.current),
+        }
 
 
 class ExecutionCreatedSerializer(ExecutionSerializer):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -39,8 +40,10 @@ def execution_create(
     parent_task_run: TaskRun | None = None,
     trigger: dict[str, Any] | None = None,
     idempotency_key: str = "",
+    schedule_date: datetime | None = None,
 ) -> Execution:
-    """Validate inputs against the flow and store a CREATED execution; the executor takes it from there.
+    """Validate inputs against the flow and store a CREATED execution; the executor takes it from there,
+    not before its `schedule_date` if one is given.
 
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
     again if the execution cannot be created, so a refused request leaves nothing behind. A
@@ -57,6 +60,7 @@ def execution_create(
         "parent_task_run": parent_task_run,
         "trigger": trigger,
         "idempotency_key": idempotency_key,
+        "schedule_date": schedule_date,
     }
     try:
         with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
@@ -68,10 +72,53 @@ def execution_create(
         return earlier
 
 
+def json_inputs(*, flow: Flow, revision: int | None, body: Any) -> Mapping[str, Any]:
+    """The inputs a JSON trigger body gives: NoETL's `{"inputs": {...}}`, or a plain map of inputs.
+
+    A body whose only key is `inputs`, holding an object, is the wrapped form, unless the flow declares
+    an input named `inputs`: then, as in a plain map, it is that input's value."""
+    if not isinstance(body, dict):
+        raise Invalid("the JSON body must be an object of inputs", [ErrorDetail("$", "expected a JSON object")])
+    if body.keys() == {"inputs"} and isinstance(body["inputs"], dict):
+        parsed = parsed_revision(flow_revision_get(flow=flow, revision=revision))
+        if not any(spec.id == "inputs" for spec in parsed.inputs):
+            return cast(dict[str, Any], body["inputs"])
+    return body
+
+
+def execution_inputs_validate(
+    *,
+    flow: Flow,
+    inputs: Mapping[str, Any],
+    revision: int | None = None,
+    files: Mapping[str, UploadedFile] | None = None,
+) -> list[tuple[engine_inputs.InputSpec, Any]]:
+    """What `execution_create` would make of these inputs, creating nothing: each input of the flow with the value
+    it would get (None when it gets none). Invalid as it would be. FILE uploads are stored for the check and removed
+    again, so a FILE input shows no value."""
+    _, parsed = flow_revision_runnable(flow=flow, revision=revision)
+    with file_inputs_stored(parsed, parsed.inputs, new_id(), files or {}, keep=False) as stored:
+        resolved = engine_inputs.resolve(parsed.inputs, {**inputs, **stored})
+    return [
+        (spec, None if spec.type == "FILE" else engine_inputs.value_at(resolved, spec.id)) for spec in parsed.inputs
+    ]
+
+
 def _execution_by_key(flow: Flow, idempotency_key: str) -> Execution | None:
     return Execution.objects.filter(
         namespace=flow.namespace_id, flow_id=flow.flow_id, idempotency_key=idempotency_key
     ).first()
+
+
+def check_user_labels(requested: list[tuple[str, str]]) -> None:
+    """Invalid, naming each, for a `system.` label a user may not set."""
+    forbidden = [
+        ErrorDetail("labels", f"system labels can only be set by flowhub itself, offending label: {key}={value}")
+        for key, value in requested
+        if key.startswith("system.") and key not in USER_SYSTEM_LABELS
+    ]
+    if forbidden:
+        raise Invalid("invalid labels", forbidden)
 
 
 def flow_revision_runnable(*, flow: Flow, revision: int | None) -> tuple[FlowRevision, ParsedFlow]:
@@ -144,9 +191,10 @@ def _create(
         updated_at=now,
         **lineage,
     )
+    delay = execution.schedule_date - now if execution.schedule_date and execution.schedule_date > now else None
     with transaction.atomic():
         execution.save(force_insert=True)
-        transaction.on_commit(partial(enqueue_advance, execution.id))
+        transaction.on_commit(partial(enqueue_advance, execution.id, delay=delay))
     return execution
 
 
@@ -179,13 +227,7 @@ def execution_create_failed(
 
 
 def _execution_labels(parsed: ParsedFlow, requested: list[tuple[str, str]], execution_id: str) -> list[dict[str, str]]:
-    forbidden = [
-        ErrorDetail("labels", f"system labels can only be set by flowhub itself, offending label: {key}={value}")
-        for key, value in requested
-        if key.startswith("system.") and key not in USER_SYSTEM_LABELS
-    ]
-    if forbidden:
-        raise Invalid("invalid labels", forbidden)
+    check_user_labels(requested)
     labels = {**parsed.labels, **dict(requested)}
     labels.setdefault("system.correlationId", execution_id)
     return [{"key": key, "value": value} for key, value in labels.items()]

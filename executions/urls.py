@@ -1,12 +1,28 @@
 from django.urls import path
 
-from . import api, rerun_api, stream_api, webhook_api
+from . import (
+    api,
+    create_api,
+    delete_api,
+    label_api,
+    log_api,
+    output_api,
+    rerun_api,
+    search_api,
+    stream_api,
+    webhook_api,
+)
 
 # Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
+    path("executions", search_api.ExecutionListApi.as_view(), name="execution-list"),
+    path("executions/search", search_api.ExecutionSearchApi.as_view(), name="execution-search"),
+    path("executions/by-ids", delete_api.ExecutionDeleteByIdsApi.as_view(), name="execution-delete-by-ids"),
+    path("executions/by-query", delete_api.ExecutionDeleteByQueryApi.as_view(), name="execution-delete-by-query"),
     path("executions/<str:execution_id>/follow", stream_api.ExecutionFollowApi.as_view(), name="execution-follow"),
     path("logs/<str:execution_id>/follow", stream_api.LogFollowApi.as_view(), name="log-follow"),
     path("executions/kill/by-ids", api.ExecutionKillByIdsApi.as_view(), name="execution-kill-by-ids"),
+    path("executions/kill/by-query", delete_api.ExecutionKillByQueryApi.as_view(), name="execution-kill-by-query"),
     path("executions/<str:execution_id>/kill", api.ExecutionKillApi.as_view(), name="execution-kill"),
     path(
         "executions/<str:execution_id>/actions/kill", api.ExecutionKillActionApi.as_view(), name="execution-kill-action"
@@ -37,9 +53,31 @@ urlpatterns = [
         rerun_api.TaskRunSkipApi.as_view(),
         name="task-run-skip",
     ),
-    path("executions/<str:namespace>/<str:flow_id>", api.ExecutionCreateApi.as_view(), name="execution-create"),
-    path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),
+    path("executions/<str:execution_id>/labels", label_api.ExecutionLabelsApi.as_view(), name="execution-labels"),
+    path("executions/<str:execution_id>/actions/labels", label_api.ExecutionLabelsActionApi.as_view()),
+    path(
+        "executions/<str:execution_id>/taskruns/<str:task_run_id>/outputs",
+        output_api.TaskRunOutputsApi.as_view(),
+        name="task-run-outputs",
+    ),
+    # The legacy path first: `executions/trigger/<ns>/validate` triggers flow `validate`, it validates nothing.
+    path("executions/trigger/<str:namespace>/<str:flow_id>", create_api.ExecutionTriggerLegacyApi.as_view()),
+    path(
+        "executions/<str:namespace>/<str:flow_id>/validate",
+        create_api.ExecutionInputsValidateApi.as_view(),
+        name="execution-inputs-validate",
+    ),
+    path("executions/<str:namespace>/<str:flow_id>", create_api.ExecutionCreateApi.as_view(), name="execution-create"),
     path("executions/<str:execution_id>", api.ExecutionDetailApi.as_view(), name="execution-detail"),
+    path("outputs/executions/<str:execution_id>", output_api.OutputsExecutionApi.as_view(), name="outputs-execution"),
+    path("outputs/tasks/<str:execution_id>", output_api.OutputsTasksApi.as_view(), name="outputs-tasks"),
+    path(
+        "outputs/tasks/<str:execution_id>/<str:task_run_id>",
+        output_api.OutputsTaskRunApi.as_view(),
+        name="outputs-task-run",
+    ),
+    path("logs/search", log_api.LogSearchApi.as_view(), name="log-search"),
+    path("logs/<str:execution_id>/download", log_api.LogDownloadApi.as_view(), name="log-download"),
     path("logs/<str:execution_id>", api.LogListApi.as_view(), name="log-list"),
 ]
 

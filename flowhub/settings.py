@@ -166,6 +166,8 @@ FLOWHUB_MAX_UPLOAD_BYTES = env_int("FLOWHUB_MAX_UPLOAD_BYTES", 100 * 1024 * 1024
 # Previous revisions kept per namespace file, besides the current one.
 FLOWHUB_FILE_VERSIONS = env_int("FLOWHUB_FILE_VERSIONS", 10, minimum=0)
 FLOWHUB_KV_MAX_VALUE_BYTES = env_int("FLOWHUB_KV_MAX_VALUE_BYTES", 1024 * 1024, minimum=1)
+# The longest a `wait=true` trigger holds its request open, and its default.
+FLOWHUB_MAX_WAIT_SECONDS = env_int("FLOWHUB_MAX_WAIT_SECONDS", 300, minimum=1)
 FILE_UPLOAD_HANDLERS = ["flowhub.api.uploads.BoundedUploadHandler"]
 
 REST_FRAMEWORK = {

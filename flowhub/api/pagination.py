@@ -31,12 +31,17 @@ class PageRequest:
 
 
 def page_request(params: QueryDict, sortable: Mapping[str, str], default: Sequence[str]) -> PageRequest:
-    """Read and check paging parameters; `sortable` maps wire field names to ORM fields."""
+    """Read and check paging parameters; `sortable` maps wire field names to ORM fields.
+
+    A malformed page or size is a bad query (400); a sort on a field the list cannot sort by is 422, as Kestra
+    answers it."""
     errors: list[ErrorDetail] = []
     page = _positive_int(params, "page", 1, errors)
     size = _positive_int(params, "size", DEFAULT_PAGE_SIZE, errors)
     if size > MAX_PAGE_SIZE:
         errors.append(ErrorDetail("size", f"must be at most {MAX_PAGE_SIZE}"))
+    if errors:
+        raise Problem(400, "invalid-query-parameter", "Invalid query parameter", "invalid paging", errors)
     ordering: list[str] = []
     for value in params.getlist("sort"):
         field, _, direction = value.partition(":")
@@ -47,7 +52,7 @@ def page_request(params: QueryDict, sortable: Mapping[str, str], default: Sequen
         else:
             ordering.append(("-" if direction == "desc" else "") + sortable[field])
     if errors:
-        raise Problem(400, "invalid-query-parameter", "Invalid query parameter", "invalid paging", errors)
+        raise Problem(422, "invalid-sort", "Invalid sort", "invalid sort", errors)
     return PageRequest(page=page, size=size, ordering=tuple(ordering or default))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -83,3 +84,25 @@ class JsonKVValueParser(KVValueParser):
 
 
 KV_VALUE_PARSERS = [KVValueParser, JsonKVValueParser]
+
+
+class BoundedJSONParser(BoundedTextParser):
+    """JSON of at most the body limit (`FLOWHUB_MAX_BODY_BYTES`): DRF's own parser reads a body whole, whatever
+    its size. NaN and Infinity, which no JSON column stores, are refused."""
+
+    media_type = "application/json"
+    what = "the JSON body"
+
+    def limit(self) -> int:
+        return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+        text = super().parse(stream, media_type, parser_context)
+        try:
+            return json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"the JSON body is invalid: {exc}") from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")

@@ -30,3 +30,14 @@ class LabelSerializer(serializers.Serializer):
 
     key = serializers.CharField()
     value = serializers.CharField()
+
+
+class LabelParameterField(serializers.CharField):
+    """A `key:value` query parameter, as Kestra's `labels`."""
+
+    def to_internal_value(self, data: Any) -> tuple[str, str]:
+        text = super().to_internal_value(data)
+        key, separator, value = text.partition(":")
+        if not separator or not key:
+            raise serializers.ValidationError(f"'{text}' is not of the form key:value")
+        return key, value

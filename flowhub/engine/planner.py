@@ -274,7 +274,7 @@ class _Planner:
         elif isinstance(task, Dag):
             outcome = self.guarded(lambda: self.dag(task, scope), task.errors, task.finally_, scope)
         else:
-            children, parallel, limit = _children(task, run.outputs)
+            children, parallel, limit = chosen_block(task, run.outputs)
             if children is None:
                 self.end.append((run.id, State.FAILED))  # a Switch with no case for its value and no defaults
                 return
@@ -294,7 +294,7 @@ def _loop_limit(task: ForEach | EachSequential | EachParallel) -> int:
     return task.concurrent if isinstance(task, EachParallel) else 1
 
 
-def _children(task: FlowableTask, outputs: dict[str, Any]) -> tuple[tuple[TaskDefinition, ...] | None, bool, int]:
+def chosen_block(task: FlowableTask, outputs: dict[str, Any]) -> tuple[tuple[TaskDefinition, ...] | None, bool, int]:
     """The tasks a started flowable runs (None when none can be chosen), whether at once, and the limit."""
     if isinstance(task, Parallel):
         return task.tasks, True, task.concurrent

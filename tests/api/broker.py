@@ -24,17 +24,22 @@ class Broker:
 
     def sent(self, name: str) -> list[str]:
         """The ids sent as `name` messages (advance or run_task) since last read, in order; taken off the queue."""
-        ids: list[str] = []
+        return [message_id for message_id, _ in self.messages(name)]
+
+    def messages(self, name: str) -> list[tuple[str, str | None]]:
+        """As `sent`, each id with the time it is due, for a message sent with a countdown (else None)."""
+        messages: list[tuple[str, str | None]] = []
         with app.connection_for_read() as connection:
             queue = connection.SimpleQueue(QUEUES[name], no_ack=True)
             try:
                 while True:
-                    ids.append(queue.get(block=False).payload[0][0])
+                    message = queue.get(block=False)
+                    messages.append((message.payload[0][0], message.headers.get("eta")))
             except queue.Empty:
                 pass
             finally:
                 queue.close()
-        return ids
+        return messages
 
     def deliver(self, name: str) -> list[str]:
         """Run every `name` message sent until none is left (those the runs send too); the ids run."""

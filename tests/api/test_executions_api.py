@@ -114,7 +114,6 @@ def test_invalid_inputs_are_422_per_input_and_store_nothing(api):
         ("labels=system.secret:x", 422, "validation-failed"),
         ("revision=9", 404, "not-found"),
         ("revision=0", 400, "invalid-query-parameter"),
-        ("wait=true", 400, "invalid-query-parameter"),
     ],
 )
 def test_bad_trigger_parameters_are_rejected(api, hello, query, status, slug):

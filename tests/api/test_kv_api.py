@@ -132,7 +132,7 @@ def test_search_filters_by_namespace_and_text_and_pages(api):
     legacy = api.get("/api/v1/kv?namespace=acme.sales").json()
     assert legacy["total"] == 2
     assert_problem(api.get("/api/v1/kv?filters[flowId][EQUALS]=x"), 400, "invalid-query-filters")
-    assert_problem(api.get("/api/v1/kv?sort=value:asc"), 400, "invalid-query-parameter")
+    assert_problem(api.get("/api/v1/kv?sort=value:asc"), 422, "invalid-sort")
 
 
 def test_inheritance_lists_the_parents_keys_nearest_first(api):

@@ -41,4 +41,4 @@ def test_deleted_flows_are_not_counted(api, catalog):
 def test_unknown_namespace_is_404(api, catalog):
     assert_problem(api.get("/api/v1/namespaces/nope"), 404, "not-found")
     assert_problem(api.get("/api/v1/namespaces/nope/tree"), 404, "not-found")
-    assert_problem(api.get("/api/v1/namespaces/search?sort=size:asc"), 400, "invalid-query-parameter")
+    assert_problem(api.get("/api/v1/namespaces/search?sort=size:asc"), 422, "invalid-sort")

@@ -5,9 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import kestrapy
+import pytest
 
 from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
+from tests.engine.flows import HELLO as HELLO_WITH_OUTPUTS
 
 from .corpus import CORPUS
 
@@ -86,3 +88,42 @@ def test_kestrapy_sets_reads_lists_and_deletes_kv_pairs(embedded):
         keys=["limits", "ghost"]
     )
     assert kv.delete_key_values(namespace="compat.kv", tenant="main", request=request).keys == ["limits"]
+
+
+def test_kestrapy_waits_for_searches_and_deletes_executions(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+    client.flows.create_flow(tenant="main", body=HELLO_WITH_OUTPUTS)
+    executions = client.executions
+
+    ended = executions.create_execution(
+        tenant="main", namespace="acme.sales", id="hello", wait=True, labels=["via:kestrapy"], inputs={"name": "Wait"}
+    )
+    assert ended.state.current.value == "SUCCESS"
+    assert client.outputs.execution_outputs(execution_id=ended.id, tenant="main") == {"shout": "WAIT"}
+    (answer,) = [run for run in ended.task_run_list if run.task_id == "answer"]
+    assert client.outputs.task_run_outputs(execution_id=ended.id, task_run_id=answer.id, tenant="main") == {
+        "value": "WAIT"
+    }
+    other = executions.create_execution(tenant="main", namespace="acme.sales", id="hello", wait=True)
+
+    found = executions.search_executions(
+        tenant="main",
+        sort=["state.startDate:asc"],
+        filters=[
+            {"field": "namespace", "operation": "PREFIX", "value": "acme"},
+            {"field": "state", "operation": "IN", "value": ["SUCCESS", "FAILED"]},
+        ],
+    )
+    assert found["total"] == 2 and [item["id"] for item in found["results"]] == [ended.id, other.id]
+    labelled = executions.search_executions(
+        tenant="main", filters=[{"field": "labels", "operation": "EQUALS", "value": {"via": "kestrapy"}}]
+    )
+    assert [item["id"] for item in labelled["results"]] == [ended.id]
+
+    executions.delete_execution(execution_id=ended.id, tenant="main", delete_logs=True, delete_storage=True)
+    remaining = executions.search_executions_by_flow_id(tenant="main", namespace="acme.sales", flow_id="hello")
+    assert [item["id"] for item in remaining["results"]] == [other.id]
+    with pytest.raises(kestrapy.exceptions.ApiException) as missing:
+        executions.execution(execution_id=ended.id, tenant="main")
+    assert missing.value.status == 404

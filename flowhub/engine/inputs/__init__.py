@@ -8,7 +8,7 @@ properties each type takes; `rules` reads a value for a declaration and holds it
 `resolve` turns what a caller supplied into an execution's inputs, in `dependsOn` order.
 """
 
-from .resolve import dependency_cycles, resolve
+from .resolve import dependency_cycles, resolve, value_at
 from .rules import coerce
 from .specs import INPUT_ID_PATTERN, DeclarationError, DependsOn, InputSpec, OutputSpec
 from .values import ValueType
@@ -23,4 +23,5 @@ __all__ = [
     "coerce",
     "dependency_cycles",
     "resolve",
+    "value_at",
 ]

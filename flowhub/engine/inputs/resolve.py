@@ -96,6 +96,14 @@ def _assign(target: dict[str, Any], dotted_id: str, value: Any) -> None:
     target[leaf] = value
 
 
+def value_at(values: Mapping[str, Any], dotted_id: str) -> Any:
+    """The value `resolve` gave the input `dotted_id` (`a.b` is held as `{"a": {"b": …}}`); None when none."""
+    found: Any = values
+    for part in dotted_id.split("."):
+        found = found.get(part) if isinstance(found, Mapping) else None
+    return found
+
+
 def _declared_order(specs: tuple[InputSpec, ...], path: str) -> int:
     ids = [f"inputs.{spec.id}" for spec in specs]
     return ids.index(path) if path in ids else len(ids)

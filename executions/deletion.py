@@ -1,0 +1,89 @@
+"""Deleting executions with their task runs, log lines and stored files, and deleting log lines alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from flowhub.engine.states import TERMINAL
+from flowhub.exceptions import Conflict, NotFound
+
+from .actions import MAX_BULK, execution_kill, execution_locked
+from .files import execution_files_delete
+from .models import Execution, LogEntry, Trigger
+
+
+@dataclass(frozen=True)
+class Deletion:
+    execution_id: str
+    logs: int
+    files: int
+
+
+def execution_delete(
+    *, execution_id: str, include_non_terminated: bool = False, delete_storage: bool = True
+) -> Deletion:
+    """Delete an ended execution with its task runs and log lines; then, with `delete_storage`, its stored files,
+    once the rows are gone: no transaction waits on storage.
+
+    One that has not ended is a Conflict, unless `include_non_terminated`: it is then killed first, with the
+    executions its Subflow runs started, so that its flow's queue moves on and a parent waiting for it goes on; a
+    task still running on a worker stops within a second, finding its run gone. What pointed at it lets go: its
+    Subflow children and replays keep their rows without a parent, a trigger forgets it as its last execution.
+    """
+    if include_non_terminated:
+        with suppress(Conflict):  # it has ended, or ended meanwhile
+            execution_kill(execution_id=execution_id)
+    with transaction.atomic():
+        execution = execution_locked(execution_id)
+        if not include_non_terminated and not execution.is_terminal:
+            raise Conflict(
+                f"execution '{execution_id}' has not ended ({execution.state}): kill it first, "
+                "or delete it with includeNonTerminated"
+            )
+        Trigger.objects.filter(last_execution_id=execution.id).update(last_execution_id="")
+        _, deleted = execution.delete()
+    files = (
+        execution_files_delete(namespace=execution.namespace, flow_id=execution.flow_id, execution_id=execution_id)
+        if delete_storage
+        else 0
+    )
+    return Deletion(execution_id, logs=deleted.get(LogEntry._meta.label, 0), files=files)
+
+
+def executions_delete(
+    *, execution_ids: Sequence[str], include_non_terminated: bool = False, delete_storage: bool = True
+) -> int:
+    """Delete each of the executions (at most `MAX_BULK`) as `execution_delete` does, each in its own transaction;
+    how many were.
+    Those unknown, and those not ended unless `include_non_terminated`, are left out of the count."""
+    deleted = 0
+    for execution_id in execution_ids[:MAX_BULK]:
+        with suppress(NotFound, Conflict):
+            execution_delete(
+                execution_id=execution_id, include_non_terminated=include_non_terminated, delete_storage=delete_storage
+            )
+            deleted += 1
+    return deleted
+
+
+def executions_delete_matching(
+    *, executions: QuerySet[Execution], include_non_terminated: bool = False, delete_storage: bool = True
+) -> int:
+    """Delete the first `MAX_BULK` of `executions` (ended ones only, unless `include_non_terminated`)."""
+    if not include_non_terminated:
+        executions = executions.filter(state__in=TERMINAL)
+    ids = list(executions.order_by("created_at", "id").values_list("id", flat=True)[:MAX_BULK])
+    return executions_delete(
+        execution_ids=ids, include_non_terminated=include_non_terminated, delete_storage=delete_storage
+    )
+
+
+def logs_delete(*, logs: QuerySet[LogEntry]) -> int:
+    """Delete the log lines; how many there were."""
+    deleted, _ = logs.delete()
+    return deleted
