@@ -212,7 +212,6 @@ def test_an_unknown_flow_or_trigger_is_404(api, flows, method, url, body):
 @pytest.mark.parametrize(
     ("method", "url", "path"),
     [
-        ("get", "/api/v1/triggers/search?sort=cron:asc", "sort"),
         ("get", "/api/v1/triggers/search?filters[namespace][CONTAINS]=acme", "filters[namespace][CONTAINS]"),
         ("get", "/api/v1/triggers/search?filters[cron][EQUALS]=x", "filters[cron][EQUALS]"),
         ("get", "/api/v1/triggers/acme/nightly?size=0", "size"),
@@ -223,6 +222,11 @@ def test_a_bad_query_is_400_naming_the_parameter(api, flows, method, url, path):
     problem = assert_problem(getattr(api, method)(url), 400, problem_slug(url))
     assert [error["path"] for error in problem["errors"]] == [path]
     assert not Trigger.objects.filter(disabled=True).exists()
+
+
+def test_a_sort_on_an_unknown_field_is_422_naming_it(api, flows):
+    problem = assert_problem(api.get("/api/v1/triggers/search?sort=cron:asc"), 422, "invalid-sort")
+    assert [error["path"] for error in problem["errors"]] == ["sort"]
 
 
 def problem_slug(url: str) -> str:
