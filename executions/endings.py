@@ -4,6 +4,7 @@ that started it is disabled if its `stopAfter` names the state it ended in."""
 
 from __future__ import annotations
 
+from . import signals
 from .concurrency import dequeue_on_commit
 from .models import Execution
 from .subflows import subflow_child_ended
@@ -15,3 +16,4 @@ def execution_ended(execution: Execution) -> None:
     subflow_child_ended(child=execution)
     dequeue_on_commit(execution)
     trigger_stop_after(execution)
+    signals.execution_ended.send(sender=Execution, execution=execution)

@@ -21,6 +21,7 @@ from namespaces.flows import parsed_revision
 from namespaces.models import Flow, FlowRevision
 from namespaces.selectors import flow_revision_get
 
+from . import signals
 from .dispatch import enqueue_advance
 from .files import delete_execution_files, store_input_file
 from .models import Execution, TaskRun
@@ -146,6 +147,7 @@ def _create(
     )
     with transaction.atomic():
         execution.save(force_insert=True)
+        signals.execution_created.send(sender=Execution, execution=execution)
         transaction.on_commit(partial(enqueue_advance, execution.id))
     return execution
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, rerun_api
+from . import api, rerun_api, stats_api
 
 # Fixed words before `executions/<namespace>/<flowId>`: `executions/<id>/kill` is two segments too.
 urlpatterns = [
@@ -39,4 +39,5 @@ urlpatterns = [
     path("executions/trigger/<str:namespace>/<str:flow_id>", api.ExecutionTriggerLegacyApi.as_view()),
     path("executions/<str:execution_id>", api.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("logs/<str:execution_id>", api.LogListApi.as_view(), name="log-list"),
+    path("stats/executions", stats_api.ExecutionStatsApi.as_view(), name="execution-stats"),
 ]
