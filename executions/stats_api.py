@@ -3,8 +3,9 @@ within a window (flowhub's own; the aggregates of the AI-ETL metrics endpoint)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import QueryDict
 from django.utils import timezone
@@ -23,6 +24,7 @@ from flowhub.exceptions import Invalid
 from . import statistics
 
 DEFAULT_WINDOW = timedelta(days=1)
+Parsed = TypeVar("Parsed")
 
 
 class ExecutionStatsSerializer(CompactSerializer):
@@ -87,7 +89,7 @@ def _window(params: QueryDict, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _parsed(params: QueryDict, name: str, read: Any) -> Any:
+def _parsed(params: QueryDict, name: str, read: Callable[[str], Parsed]) -> Parsed:
     try:
         return read(params[name])
     except ValueError as exc:
