@@ -128,6 +128,11 @@ def notification_test(*, notification_id: str) -> Delivery:
     return delivery
 
 
+def notification_secrets_reencrypt() -> tuple[int, list[str]]:
+    """Encrypt every notification's secret again with the current key; how many were, and those no key opens."""
+    return crypto.reencrypt_rows(Notification.objects.all(), "secret_ciphertext", lambda row: f"notification {row.pk}")
+
+
 def deliveries_record(*, event: str, execution: Execution) -> list[Delivery]:
     """Call in the transaction of the event: one delivery per enabled notification subscribed to it, each
     sent once that transaction commits (and never if it rolls back)."""

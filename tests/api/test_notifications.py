@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -179,6 +180,18 @@ def test_an_unknown_notification_is_404(api, method, suffix):
 
 def test_notifications_need_authentication(anonymous):
     assert_problem(anonymous.get("/api/v1/notifications"), 401, "unauthenticated")
+
+
+def test_rotating_the_key_reencrypts_notification_secrets_and_names_those_lost(api, settings):
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-key-" * 8, []
+    kept = register(api, secret="a-secret-to-rotate-now")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-key-" * 8, ["old-key-" * 8]
+    call_command("rotate_secrets")
+    settings.SECRET_KEY_FALLBACKS = []
+    assert crypto.decrypt(Notification.objects.get(pk=kept["id"]).secret_ciphertext) == "a-secret-to-rotate-now"
+    settings.SECRET_KEY = "yet-another-key-" * 4
+    with pytest.raises(CommandError, match=f"notification {kept['id']}"):
+        call_command("rotate_secrets")
 
 
 # The outbox: deliveries written in the transaction of the event
@@ -444,3 +457,13 @@ def test_the_delivery_log_filters_and_reads_in_a_fixed_number_of_queries(api, he
     assert [item["executionId"] for item in only["results"]] == [execution_ids[0]]
     assert api.get(path, {"status": "DELIVERED"}).json()["total"] == 0
     assert_problem(api.get(path, {"status": "LOST"}), 400, "invalid-query-parameter")
+
+
+def test_a_secret_no_key_opens_is_an_attempt_failed_without_a_post(api, hello, settings):
+    with Receiver() as receiver:
+        register(api, url=receiver.url, events=["execution.created"])
+        start(api)
+        settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-key-that-never-was-" * 3, []
+        attempt = delivery_attempt(delivery_id=Delivery.objects.get().id)
+    assert attempt.status_code is None and "no configured key" in attempt.error
+    assert receiver.received == []
