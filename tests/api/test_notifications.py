@@ -160,6 +160,13 @@ def test_a_bad_notification_is_422_naming_the_field_and_stores_nothing(api, body
     assert not Notification.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url", ["http://receiver:8080/hook", "https://hooks.example.com/a?b=c", "http://[::1]:9000/", "http://10.0.0.7/"]
+)
+def test_any_http_or_https_url_with_a_host_is_taken(api, url):
+    assert register(api, url=url)["url"] == url
+
+
 def test_a_bad_update_is_422_and_changes_nothing(api):
     created = register(api)
     path = f"/api/v1/notifications/{created['id']}"
@@ -216,6 +223,14 @@ def test_a_created_execution_writes_its_delivery_sent_once_committed(api, hello,
     assert {"key": "team", "value": "sales"} in summary["labels"]
     assert "endDate" not in summary and "duration" not in summary
     assert deliver_messages() == [(delivery.id, None)]
+
+
+def test_the_payload_links_to_the_execution_from_the_public_url(api, hello, settings):
+    settings.FLOWHUB_PUBLIC_URL = "https://flowhub.example.com"
+    register(api, events=["execution.created"])
+    execution_id = start(api)
+    summary = Delivery.objects.get().payload["data"]["execution"]
+    assert summary["url"] == f"https://flowhub.example.com/admin/executions/execution/{execution_id}/change/"
 
 
 def test_an_execution_rolled_back_leaves_no_delivery_and_sends_nothing(api, hello, django_capture_on_commit_callbacks):
