@@ -16,9 +16,10 @@ class Received:
 
 
 class Receiver:
-    """Records every POST and answers `status` with `answer`; a context manager that serves while open."""
+    """Records every POST and answers `status` with `answer` (once `hold` is set, when given); a context
+    manager that serves while open."""
 
-    def __init__(self, port: int = 0, status: int = 204, answer: bytes = b""):
+    def __init__(self, port: int = 0, status: int = 204, answer: bytes = b"", hold: threading.Event | None = None):
         self.received: list[Received] = []
         receiver = self
 
@@ -26,6 +27,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+                if hold is not None:
+                    hold.wait(timeout=30)
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()

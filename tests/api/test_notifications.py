@@ -4,12 +4,13 @@ deliveries to a real HTTP receiver on 127.0.0.1, retried while it is down."""
 import hashlib
 import hmac
 import json
+import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -415,6 +416,37 @@ def test_an_attempt_in_flight_holds_the_delivery_until_its_lease_ends(api, hello
     lost, sent = DeliveryAttempt.objects.order_by("number")
     assert (lost.number, lost.status_code, "stopped" in lost.error) == (1, None, True)
     assert (sent.number, sent.status_code) == (2, 204)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_message_while_a_post_is_in_flight_sends_nothing(api):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker thread beside the test: runs in the PostgreSQL pass")
+    api.post("/api/v1/flows", HELLO, content_type=YAML)
+    answer = threading.Event()
+    with Receiver(hold=answer) as receiver:
+        register(api, url=receiver.url, events=["execution.created"])
+        start(api)
+        delivery = Delivery.objects.get()
+
+        def first_message() -> None:
+            try:
+                delivery_attempt(delivery_id=delivery.id)
+            finally:
+                connection.close()
+
+        in_flight = threading.Thread(target=first_message)
+        in_flight.start()
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(receiver.received) == 1  # the first POST waits for its answer...
+        assert delivery_attempt(delivery_id=delivery.id) is None  # ...and a duplicate message sends nothing
+        answer.set()
+        in_flight.join(timeout=30)
+    assert len(receiver.received) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("DELIVERED", 1)
 
 
 def test_a_disabled_notification_holds_its_pending_deliveries_until_enabled_again(api, hello):
