@@ -8,6 +8,7 @@ from rest_framework import serializers
 from flowhub.api.serializers import CompactSerializer, OptionalTextField
 
 from .models import Delivery, Event
+from .services import SECRET_MAX, SECRET_MIN, URL_MAX
 
 
 @extend_schema_field({"type": "string", "enum": Event.values})
@@ -16,14 +17,14 @@ class EventField(serializers.CharField):
 
 
 class NotificationInputSerializer(serializers.Serializer):
-    url = serializers.CharField(help_text="An http:// or https:// URL that receives the POSTs.")
+    url = serializers.CharField(max_length=URL_MAX, help_text="An http:// or https:// URL that receives the POSTs.")
     namespaces = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, max_length=100,
         help_text="Namespace prefixes (`acme` takes `acme.sales` too); empty or left out: every namespace.",
     )  # fmt: skip
     events = serializers.ListField(child=EventField(), max_length=len(Event.values))
     secret = serializers.CharField(
-        required=False, trim_whitespace=False, write_only=True,
+        required=False, trim_whitespace=False, write_only=True, min_length=SECRET_MIN, max_length=SECRET_MAX,
         help_text="Signs every delivery. Left out: generated at creation (and answered once), kept on update.",
     )  # fmt: skip
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)

@@ -142,7 +142,7 @@ def test_a_deleted_notification_goes_with_its_delivery_log(api, hello):
         ({"url": "not a url", "events": ALL_EVENTS}, "url", "spaces"),
         ({"url": "https:///no-host", "events": ALL_EVENTS}, "url", "with a host"),
         ({"url": "http://example.com:99999/", "events": ALL_EVENTS}, "url", "not a URL"),
-        ({"url": "https://example.com/" + "x" * 2048, "events": ALL_EVENTS}, "url", "at most 2048"),
+        ({"url": "https://example.com/" + "x" * 2048, "events": ALL_EVENTS}, "url", "no more than 2048"),
         ({"events": ALL_EVENTS}, "url", "required"),
         ({"url": "https://example.com", "events": []}, "events", "at least one"),
         ({"url": "https://example.com"}, "events", "required"),
@@ -150,7 +150,7 @@ def test_a_deleted_notification_goes_with_its_delivery_log(api, hello):
         ({"url": "https://example.com", "events": ["execution.started"]}, "events[0]", "'execution.started'"),
         ({"url": "https://example.com", "events": ALL_EVENTS, "namespaces": ["Acme Sales"]}, "namespaces[0]", "lower"),
         ({"url": "https://example.com", "events": ALL_EVENTS, "namespaces": ["acme.."]}, "namespaces[0]", "empty"),
-        ({"url": "https://example.com", "events": ALL_EVENTS, "secret": "short"}, "secret", "16 to 255"),
+        ({"url": "https://example.com", "events": ALL_EVENTS, "secret": "short"}, "secret", "at least 16"),
         ({"url": "https://example.com", "events": ALL_EVENTS, "enabled": "maybe"}, "enabled", "boolean"),
     ],
 )
