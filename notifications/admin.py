@@ -7,12 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
 from .models import Delivery, DeliveryAttempt, Event, Notification
+
+RECENT_DELIVERIES = 20
+"""Deliveries shown on a notification's page; the delivery list has them all."""
 
 
 class NotificationForm(forms.ModelForm):
@@ -64,8 +69,15 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class RecentDeliveries(BaseInlineFormSet):
+    def get_queryset(self) -> QuerySet[Delivery]:
+        return super().get_queryset()[:RECENT_DELIVERIES]
+
+
 class DeliveryInline(ReadOnlyInline):
     model = Delivery
+    formset = RecentDeliveries
+    verbose_name_plural = f"latest {RECENT_DELIVERIES} deliveries"
     fields = ["link", "event", "execution_id", "status", "attempts", "last_attempt", "created_at", "ended_at"]
     readonly_fields = fields
     ordering = ["-created_at"]
@@ -98,12 +110,17 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["url", "events_shown", "namespaces_shown", "enabled", "secret_hint", "created_at"]
     list_filter = ["enabled"]
     search_fields = ["url", "description"]
-    readonly_fields = ["id", "secret_hint", "created_at", "updated_at"]
+    readonly_fields = ["id", "secret_hint", "created_at", "updated_at", "delivery_log"]
     inlines = [DeliveryInline]
 
     def get_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
         fields = ["url", "namespace_prefixes", "event_names", "new_secret", "description", "enabled"]
-        return fields if obj is None else ["id", *fields, "secret_hint", "created_at", "updated_at"]
+        return fields if obj is None else ["id", *fields, "secret_hint", "created_at", "updated_at", "delivery_log"]
+
+    @admin.display(description="delivery log")
+    def delivery_log(self, notification: Notification) -> str:
+        url = reverse("admin:notifications_delivery_changelist") + f"?notification={notification.pk}"
+        return format_html('<a href="{}">every delivery and its attempts</a>', url)
 
     @admin.display(description="events")
     def events_shown(self, notification: Notification) -> str:

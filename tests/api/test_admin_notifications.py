@@ -6,6 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from flowhub import crypto
+from notifications.admin import RECENT_DELIVERIES
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from tests.engine.flows import HELLO
 
@@ -75,6 +76,22 @@ def test_the_delivery_log_is_shown_read_only_with_each_attempt(admin_client, api
     notification_page = admin_client.get(f"/admin/notifications/notification/{delivery.notification_id}/change/")
     text = notification_page.content.decode()
     assert delivery.id in text and execution_id in text and "#1 ConnectError: refused in 12 ms" in text
+    log = admin_client.get(f"/admin/notifications/delivery/?notification={delivery.notification_id}")
+    assert log.status_code == 200 and delivery.id in log.content.decode()
     delivery_page = admin_client.get(f"/admin/notifications/delivery/{delivery.pk}/change/").content.decode()
     assert "ConnectError: refused" in delivery_page and 'name="_save"' not in delivery_page
     assert admin_client.get("/admin/notifications/delivery/add/").status_code == 403
+
+
+def test_a_notifications_page_shows_its_latest_deliveries_only(admin_client, api):
+    api.post("/api/v1/flows", HELLO, content_type=YAML)
+    api.post(
+        "/api/v1/notifications", {"url": "https://hooks.example.com", "events": ["execution.created"]}, format="json"
+    )
+    for _ in range(RECENT_DELIVERIES + 2):
+        api.post("/api/v1/executions/acme.sales/hello", {}, format="multipart")
+    notification = Notification.objects.get()
+    text = admin_client.get(f"/admin/notifications/notification/{notification.pk}/change/").content.decode()
+    shown = [delivery_id for delivery_id in Delivery.objects.values_list("id", flat=True) if delivery_id in text]
+    newest = Delivery.objects.order_by("-created_at").values_list("id", flat=True)[:RECENT_DELIVERIES]
+    assert sorted(shown) == sorted(newest)
