@@ -4,6 +4,7 @@ that started it is disabled if its `stopAfter` names the state it ended in, and 
 
 from __future__ import annotations
 
+from . import signals
 from .concurrency import dequeue_on_commit
 from .flow_triggers import flow_triggers_fire
 from .models import Execution
@@ -17,3 +18,4 @@ def execution_ended(execution: Execution) -> None:
     dequeue_on_commit(execution)
     trigger_stop_after(execution)
     flow_triggers_fire(upstream=execution)
+    signals.execution_ended.send(sender=Execution, execution=execution)

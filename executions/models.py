@@ -80,6 +80,9 @@ class Execution(StatefulModel):
         indexes = [
             models.Index(fields=["namespace", "flow_id", "-created_at"], name="execution_by_flow"),
             models.Index(fields=["state", "updated_at"], name="execution_by_state"),
+            # /metrics counts executions by namespace and state; stats read a window of creation dates.
+            models.Index(fields=["namespace", "state"], name="execution_by_namespace_state"),
+            models.Index(fields=["created_at"], name="execution_by_created"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -122,7 +125,11 @@ class TaskRun(StatefulModel):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="taskrun_by_state")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="taskrun_by_state"),
+            # /metrics reads the durations of the runs that ended within a window.
+            models.Index(fields=["ended_at"], name="taskrun_by_end"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} ({self.id})"

@@ -22,6 +22,7 @@ from namespaces.flows import parsed_revision
 from namespaces.models import Flow, FlowRevision
 from namespaces.selectors import flow_revision_get
 
+from . import signals
 from .dispatch import enqueue_advance
 from .files import delete_execution_files, store_input_file
 from .models import Execution, LogEntry, TaskRun
@@ -194,6 +195,7 @@ def _create(
     delay = execution.schedule_date - now if execution.schedule_date and execution.schedule_date > now else None
     with transaction.atomic():
         execution.save(force_insert=True)
+        signals.execution_created.send(sender=Execution, execution=execution)
         transaction.on_commit(partial(enqueue_advance, execution.id, delay=delay))
     return execution
 
@@ -223,6 +225,8 @@ def execution_create_failed(
         execution.save(force_insert=True)
         lines = [LogEntry(execution=execution, level="ERROR", message=str(error), timestamp=now) for error in errors]
         LogEntry.objects.bulk_create(lines)
+        signals.execution_created.send(sender=Execution, execution=execution)
+        signals.execution_ended.send(sender=Execution, execution=execution)
     return execution
 
 

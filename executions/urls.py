@@ -9,6 +9,7 @@ from . import (
     output_api,
     rerun_api,
     search_api,
+    stats_api,
     stream_api,
     webhook_api,
 )
@@ -79,6 +80,7 @@ urlpatterns = [
     path("logs/search", log_api.LogSearchApi.as_view(), name="log-search"),
     path("logs/<str:execution_id>/download", log_api.LogDownloadApi.as_view(), name="log-download"),
     path("logs/<str:execution_id>", api.LogListApi.as_view(), name="log-list"),
+    path("stats/executions", stats_api.ExecutionStatsApi.as_view(), name="execution-stats"),
 ]
 
 # Webhook calls first: `executions/webhook/<ns>/<flowId>/<key>` also fits `executions/<id>/taskruns/<id>/skip`.

@@ -8,11 +8,15 @@ new FLOWHUB_SECRET_KEY, list the old one in FLOWHUB_SECRET_KEY_FALLBACKS, run
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
 
 
 class UndecryptableError(Exception):
@@ -48,3 +52,19 @@ def reencrypt(token: bytes) -> bytes:
         return _cipher().rotate(bytes(token))
     except InvalidToken:
         raise UndecryptableError("no configured key decrypts this secret") from None
+
+
+def reencrypt_rows(rows: QuerySet[Any], field: str, name: Callable[[Any], str]) -> tuple[int, list[str]]:
+    """Encrypt the ciphertext in `field` of every row again with the current key, rows locked meanwhile:
+    how many were, and the `name`s of those no configured key opens (left as they are)."""
+    done, lost = 0, []
+    with transaction.atomic():
+        for row in rows.select_for_update().order_by("pk"):
+            try:
+                setattr(row, field, reencrypt(getattr(row, field)))
+            except UndecryptableError:
+                lost.append(name(row))
+                continue
+            row.save(update_fields=[field])
+            done += 1
+    return done, lost

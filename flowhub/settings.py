@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "namespaces",
     "executions",
     "kv",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=1),
         "options": {"expires": 10},
     },
+    "sweep-notification-deliveries": {"task": "notifications.sweep", "schedule": timedelta(seconds=10)},
+    "purge-notification-deliveries": {"task": "notifications.purge", "schedule": timedelta(hours=1)},
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
@@ -262,6 +265,21 @@ FLOWHUB_FOLLOW_POLL_MS = env_int("FLOWHUB_FOLLOW_POLL_MS", 500, minimum=50)
 FLOWHUB_FOLLOW_KEEPALIVE_SECONDS = env_int("FLOWHUB_FOLLOW_KEEPALIVE_SECONDS", 15, minimum=1)
 FLOWHUB_FOLLOW_MAX_SECONDS = env_int("FLOWHUB_FOLLOW_MAX_SECONDS", 3600, minimum=10)
 FLOWHUB_FOLLOW_APPEAR_SECONDS = env_int("FLOWHUB_FOLLOW_APPEAR_SECONDS", 10, minimum=0)
+# Outgoing notifications (docs/notifications-and-metrics.md): each POST waits this long at most per
+# connect/write/read; a failed one is tried again after base * 2^(attempt - 1) seconds, at most max.
+FLOWHUB_NOTIFICATION_TIMEOUT_SECONDS = env_int("FLOWHUB_NOTIFICATION_TIMEOUT_SECONDS", 5, minimum=1)
+FLOWHUB_NOTIFICATION_MAX_ATTEMPTS = env_int("FLOWHUB_NOTIFICATION_MAX_ATTEMPTS", 10, minimum=1)
+FLOWHUB_NOTIFICATION_RETRY_BASE_SECONDS = env_int("FLOWHUB_NOTIFICATION_RETRY_BASE_SECONDS", 10, minimum=0)
+FLOWHUB_NOTIFICATION_RETRY_MAX_SECONDS = env_int("FLOWHUB_NOTIFICATION_RETRY_MAX_SECONDS", 3600, minimum=1)
+# Delivered and given-up deliveries are deleted, with their attempts, this many days after they ended.
+FLOWHUB_NOTIFICATION_LOG_DAYS = env_int("FLOWHUB_NOTIFICATION_LOG_DAYS", 30, minimum=1)
+# Where people reach this server (https://flowhub.example.com): notifications link to executions from there.
+FLOWHUB_PUBLIC_URL = env_str("FLOWHUB_PUBLIC_URL", "").rstrip("/")
+# /metrics: public (for a Prometheus inside a trusted network) or behind the API's authentication.
+FLOWHUB_METRICS_PUBLIC = env_bool("FLOWHUB_METRICS_PUBLIC", False)
+# The window of the windowed metrics (task-run durations, executions ended recently).
+FLOWHUB_METRICS_WINDOW_SECONDS = env_int("FLOWHUB_METRICS_WINDOW_SECONDS", 300, minimum=10)
+FLOWHUB_METRICS_COLLECTORS = ["executions.metrics.ExecutionCollector", "notifications.metrics.DeliveryCollector"]
 
 LOGGING = {
     "version": 1,

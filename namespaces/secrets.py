@@ -96,14 +96,4 @@ def _environment_secret(name: str) -> str | None:
 
 def secrets_reencrypt() -> tuple[int, list[str]]:
     """Encrypt every secret again with the current key; how many were, and the ones no key opens."""
-    done, lost = 0, []
-    with transaction.atomic():
-        for secret in Secret.objects.select_for_update().order_by("pk"):
-            try:
-                secret.ciphertext = crypto.reencrypt(secret.ciphertext)
-            except crypto.UndecryptableError:
-                lost.append(str(secret))
-                continue
-            secret.save(update_fields=["ciphertext"])
-            done += 1
-    return done, lost
+    return crypto.reencrypt_rows(Secret.objects.all(), "ciphertext", str)

@@ -75,7 +75,7 @@ def _from_known(exc: Exception) -> Problem | None:
     if isinstance(exc, drf.Throttled):
         return Problem(429, "too-many-requests", "Too many requests", str(exc.detail))
     if isinstance(exc, drf.ValidationError):
-        return Problem(400, "invalid-query-parameter", "Invalid request", "invalid request", _drf_errors(exc.detail))
+        return Problem(400, "invalid-query-parameter", "Invalid request", "invalid request", drf_errors(exc.detail))
     if isinstance(exc, drf.APIException):
         return Problem(exc.status_code, "bad-request", "Bad request", str(exc.detail))
     return None
@@ -124,13 +124,13 @@ def error_json(error: ErrorDetail) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value is not None}
 
 
-def _drf_errors(detail: Any, prefix: str = "") -> list[ErrorDetail]:
+def drf_errors(detail: Any, prefix: str = "") -> list[ErrorDetail]:
     if isinstance(detail, dict):
         return [
             error
             for key, value in detail.items()
-            for error in _drf_errors(value, f"{prefix}.{key}" if prefix else str(key))
+            for error in drf_errors(value, f"{prefix}.{key}" if prefix else str(key))
         ]
     if isinstance(detail, list):
-        return [error for item in detail for error in _drf_errors(item, prefix)]
+        return [error for item in detail for error in drf_errors(item, prefix)]
     return [ErrorDetail(prefix or "$", str(detail))]

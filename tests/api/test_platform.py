@@ -45,7 +45,7 @@ def test_schema_documents_each_operation_once_with_a_readable_id(anonymous):
     assert {"createFlow", "getFlow", "updateFlow", "createExecution", "getExecution", "listLogsFromExecution"} <= set(
         operation_ids
     )
-    assert all(path.startswith(("/api/v1/main/", "/health")) for path in schema["paths"])
+    assert all(path.startswith(("/api/v1/main/", "/health", "/metrics")) for path in schema["paths"])
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])

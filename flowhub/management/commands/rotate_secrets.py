@@ -1,4 +1,4 @@
-"""`manage.py rotate_secrets`: encrypt every namespace secret again with the current key."""
+"""`manage.py rotate_secrets`: encrypt every namespace secret and notification secret again with the current key."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from namespaces.secrets import secrets_reencrypt
+from notifications.services import notification_secrets_reencrypt
 
 
 class Command(BaseCommand):
     help = (
-        "Encrypt every namespace secret with FLOWHUB_SECRET_KEY. Run it after changing the key, with the old "
-        "key listed in FLOWHUB_SECRET_KEY_FALLBACKS; then the fallback can go."
+        "Encrypt every namespace secret and notification secret with FLOWHUB_SECRET_KEY. Run it after changing "
+        "the key, with the old key listed in FLOWHUB_SECRET_KEY_FALLBACKS; then the fallback can go."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         done, lost = secrets_reencrypt()
-        self.stdout.write(f"Re-encrypted {done} secret(s) with the current key.")
+        notifications_done, notifications_lost = notification_secrets_reencrypt()
+        lost += notifications_lost
+        self.stdout.write(
+            f"Re-encrypted {done} secret(s) and {notifications_done} notification secret(s) with the current key."
+        )
         if lost:
             raise CommandError(
                 f"{len(lost)} secret(s) open with no configured key (set their old key in "

@@ -1,0 +1,44 @@
+"""Reads of notifications and their delivery log, with what their serializers touch prefetched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, Min, QuerySet
+
+from flowhub.exceptions import NotFound
+
+from .models import Delivery, Notification
+
+
+def notification_list() -> QuerySet[Notification]:
+    return Notification.objects.all()
+
+
+def notification_get(*, notification_id: str) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(f"notification '{notification_id}' does not exist")
+    return notification
+
+
+def delivery_list(
+    *, notification: Notification, status: str | None = None, execution_id: str | None = None
+) -> QuerySet[Delivery]:
+    deliveries = Delivery.objects.filter(notification=notification).prefetch_related("attempt_log")
+    if status is not None:
+        deliveries = deliveries.filter(status=status)
+    if execution_id is not None:
+        deliveries = deliveries.filter(execution_id=execution_id)
+    return deliveries
+
+
+def delivery_counts() -> dict[str, int]:
+    """Deliveries by status."""
+    return dict(Delivery.objects.order_by().values_list("status").annotate(count=Count("*")))
+
+
+def oldest_pending_delivery() -> datetime | None:
+    """When the oldest delivery still pending was created."""
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
+    return pending.aggregate(oldest=Min("created_at"))["oldest"]
