@@ -19,8 +19,10 @@ from django.utils import timezone
 from flowhub import exceptions
 from flowhub.engine import schedule as dates
 from flowhub.engine import templating
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
 from flowhub.engine.errors import EngineError
 from flowhub.engine.model import Flow as ParsedFlow
+from flowhub.engine.states import State
 from flowhub.engine.tasks.triggers import Schedule
 from namespaces.flows import parsed_revision
 from namespaces.models import Flow
@@ -128,15 +130,14 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
     cannot start (its inputs are invalid, the flow cannot run): the schedule goes on with its next date."""
     variables = dates.trigger_variables(schedule, date)
     where = f"schedule '{schedule.id}' of flow '{flow}' for {variables['date']}"
-    if schedule.conditions or schedule.scheduleConditions:
-        logger.warning("%s not fired: flowhub does not evaluate a Schedule's conditions yet", where)
-        return None
     assert flow.current is not None
     context = {
         "flow": {"id": parsed.id, "namespace": parsed.namespace, "revision": flow.current.revision},
         "vars": parsed.variables,
         "trigger": variables,
     }
+    if not _conditions_hold(schedule, parsed, context, date, where):
+        return None
     try:
         execution = execution_create(
             flow=flow,
@@ -150,6 +151,23 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
         return None
     logger.info("%s: execution %s", where, execution.id)
     return execution
+
+
+def _conditions_hold(
+    schedule: Schedule, parsed: ParsedFlow, context: dict[str, Any], date: datetime, where: str
+) -> bool:
+    """Whether the date passes the trigger's `conditions` and `scheduleConditions` (DayWeek, Expression…):
+    a date that does not is skipped, as is one whose conditions flowhub cannot evaluate (said in the log)."""
+    conditions = (*schedule.conditions, *schedule.scheduleConditions)
+    if gaps := not_evaluated(conditions):
+        logger.warning("%s not fired: %s", where, "; ".join(str(gap) for gap in gaps))
+        return False
+    facts = ExecutionFacts(namespace=parsed.namespace, flow_id=parsed.id, state=State.CREATED)
+    try:
+        return evaluate(conditions, ConditionContext(parsed.namespace, parsed.id, facts, context, date))
+    except ConditionError as error:
+        logger.warning("%s not fired: %s", where, error)
+        return False
 
 
 def _labels(schedule: Schedule, context: dict[str, Any]) -> list[tuple[str, str]]:

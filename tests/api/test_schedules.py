@@ -196,17 +196,31 @@ def test_a_fire_with_invalid_inputs_is_logged_and_the_schedule_goes_on(api, capl
     assert row("valid").next_date == at("2026-01-01T09:00:00")
 
 
-def test_a_schedule_with_conditions_is_not_fired_yet(api, caplog):
+def test_a_schedule_fires_only_the_dates_its_conditions_accept(api, caplog):
     trigger = (
         "    cron: '0 11 * * 1'\n    conditions:\n      - type: io.kestra.plugin.core.condition.DayWeekInMonth\n"
         "        dayOfWeek: MONDAY\n        dayInMonth: FIRST\n"
     )
     save_flow(api, scheduled(trigger))
     schedule_tick(now=at("2026-01-04T00:00:00"))
+    assert schedule_tick(now=at("2026-01-05T11:00:01")) == 1  # the first Monday of January
+    run_to_end(Execution.objects.get().id)
+    assert schedule_tick(now=at("2026-01-12T11:00:01")) == 0  # the second is not
+    assert fired_dates() == ["2026-01-05T11:00:00Z"]
+    assert row().next_date == at("2026-01-19T11:00:00")
+
+
+def test_a_schedule_whose_conditions_cannot_be_evaluated_does_not_fire_and_says_why(api, caplog):
+    trigger = (
+        "    cron: '0 11 * * *'\n    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n"
+        '        expression: "{{ trigger.nowhere.deeper }}"\n'
+    )
+    save_flow(api, scheduled(trigger))
+    schedule_tick(now=at("2026-01-04T00:00:00"))
     with caplog.at_level(logging.WARNING, logger="executions.schedules"):
-        assert schedule_tick(now=at("2026-01-05T11:00:01")) == 0
-    assert "does not evaluate a Schedule's conditions yet" in caplog.text
-    assert row().next_date == at("2026-01-12T11:00:00")
+        assert schedule_tick(now=at("2026-01-04T11:00:01")) == 0
+    assert "schedule 'every' of flow 'acme.nightly' for 2026-01-04T11:00:00Z not fired: conditions[0]" in caplog.text
+    assert row().next_date == at("2026-01-05T11:00:00")
 
 
 def test_a_new_revision_computes_the_next_date_again_from_the_last_fired_one(api):
