@@ -34,13 +34,16 @@ lint: $(BIN)/.installed
 test-embedded: $(BIN)/.installed
 	$(EMBEDDED_ENV) $(BIN)/python -m pytest -n 2 -m "not distributed"
 
-# Everything again on PostgreSQL, plus the web server and a celery worker as processes on Redis.
+# Everything that touches a database again on PostgreSQL (the engine's tests need none and ran above),
+# plus the web server and a celery worker as processes on Redis and RabbitMQ.
+# A file's tests stay on one worker (--dist loadfile): an end-to-end module starts its stack once. A third
+# worker: the scheduler's three-minute test (marked long, collected first) mostly waits, on one of them.
 test-distributed: $(BIN)/.installed
 	@FLOWHUB_TEST_DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python -m tests.services; status=$$?; \
 	if [ $$status -eq 2 ]; then echo "SKIPPED: the PostgreSQL + Redis pass (set CI=true to make this a failure)"; exit 0; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
-	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2
+	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 3 --dist loadfile --ignore=tests/engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

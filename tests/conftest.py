@@ -7,6 +7,12 @@ from rest_framework.test import APIClient
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first: started at once on one worker, they wait while the others run the rest,
+    rather than being the last thing everyone waits for."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture
 def owner(db):
     return get_user_model().objects.create_user(username="owner", password=PASSWORD)

@@ -11,6 +11,10 @@ from tests.api.drive import run_to_end
 from .helpers import YAML
 from .test_runnable_tasks_flows import run
 
+# These scripts can outlast a second on a loaded machine: the heartbeat's own connection must then see
+# the run RUNNING, which it cannot inside the test's uncommitted transaction (it would stop the script).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 MARKERS = """\
 id: chatty
 namespace: acme

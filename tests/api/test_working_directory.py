@@ -3,6 +3,7 @@ own with its state, outputs and logs; a failure fails it; the reaper ends it and
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from executions import executor, recovery
@@ -138,6 +139,9 @@ tasks:
 """
 
 
+# Its tasks run past a second: the heartbeat's own connection must see the run RUNNING, which it cannot
+# inside the test's uncommitted transaction (it would stop the directory).
+@pytest.mark.django_db(transaction=True)
 def test_retries_timeouts_and_allowed_failures_apply_to_the_tasks_inside(api):
     started = timezone.now()
     execution, _, logs = run(api, FLAKY_INSIDE)

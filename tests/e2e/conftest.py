@@ -42,7 +42,13 @@ def process_number() -> int:
 
     `FLOWHUB_TEST_SLOT` shifts it, so that two test runs on one machine keep apart."""
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    return int(os.environ.get("FLOWHUB_TEST_SLOT", "0")) * 2 + worker
+    return int(os.environ.get("FLOWHUB_TEST_SLOT", "0")) * 4 + worker  # up to four xdist workers per run
+
+
+REDIS_ONLY = pytest.mark.parametrize("broker_url", ["redis"], indirect=True, scope="module")
+"""For a module whose subject does not depend on the broker: one stack instead of two. RabbitMQ is covered
+by the modules about delivery and redelivery (test_distributed, test_script_recovery_e2e, test_actions_e2e)
+and by the corpus, which runs every kind of flow on both."""
 
 
 @pytest.fixture(scope="module", params=["redis", "amqp"])

@@ -5,7 +5,9 @@ from itertools import pairwise
 
 import pytest
 
-pytestmark = pytest.mark.distributed
+from .conftest import REDIS_ONLY
+
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 ONE_AT_A_TIME = """\
 id: one-at-a-time

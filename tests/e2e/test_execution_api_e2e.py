@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-pytestmark = pytest.mark.distributed
+from .conftest import REDIS_ONLY
+
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 READER = """\
 id: reader

@@ -14,9 +14,10 @@ import pytest
 
 from tests.api.receiver import Receiver, closed_port
 
+from .conftest import REDIS_ONLY
 from .quickstart import HELLO
 
-pytestmark = [pytest.mark.distributed, pytest.mark.parametrize("broker_url", ["redis"], indirect=True)]
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:

@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.distributed
+from .conftest import REDIS_ONLY
+
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 APPROVAL = """\
 id: approval

@@ -10,14 +10,11 @@ from itertools import pairwise
 import psycopg2
 import pytest
 
-from .conftest import stack_env, start_beat, start_web, start_worker
+from .conftest import REDIS_ONLY, stack_env, start_beat, start_web, start_worker
 from .processes import stop, wait_until_healthy
 from .quickstart import TERMINAL, Api
 
-pytestmark = [
-    pytest.mark.distributed,
-    pytest.mark.parametrize("broker_url", ["redis"], indirect=True, scope="module"),
-]
+pytestmark = [pytest.mark.distributed, pytest.mark.long, REDIS_ONLY]
 
 RUN_FOR = timedelta(minutes=3)
 EVERY_MINUTE = """\

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from .conftest import running_task
+from .conftest import REDIS_ONLY, running_task
 
-pytestmark = pytest.mark.distributed
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 LEAF = """\
 id: leaf

@@ -10,7 +10,9 @@ import psycopg2
 import pytest
 import requests
 
-pytestmark = pytest.mark.distributed
+from .conftest import REDIS_ONLY
+
+pytestmark = [pytest.mark.distributed, REDIS_ONLY]
 
 KEY = "e2e-hook-key-3vQk9"
 
