@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import serializers
@@ -78,6 +79,11 @@ def _from_known(exc: Exception) -> Problem | None:
         return Problem(400, "invalid-query-parameter", "Invalid request", "invalid request", drf_errors(exc.detail))
     if isinstance(exc, drf.APIException):
         return Problem(exc.status_code, "bad-request", "Bad request", str(exc.detail))
+    if isinstance(exc, OperationalError):
+        # The database refused a connection (too many clients, restarting) or gave up a transaction
+        # (deadlock): nothing was done, and the same request may well succeed a moment later.
+        logger.warning("database unavailable: %s", exc)
+        return Problem(503, "service-unavailable", "Service unavailable", "the database is unavailable; retry")
     return None
 
 
@@ -93,6 +99,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers["WWW-Authenticate"] = auth_header
     if wait := getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(wait))
+    elif problem.status_code == 503:
+        headers["Retry-After"] = "1"
     body = problem_body(problem, request.get_full_path() if request else None)
     return Response(body, status=problem.status_code, headers=headers, content_type=CONTENT_TYPE)
 

@@ -17,7 +17,7 @@ import redis
 
 from tests import services
 
-from .processes import base_env, free_port, manage, serving, start, stop, wait_until_healthy
+from .processes import base_env, free_port, kill_all, manage, serving, start, wait_until_healthy
 from .quickstart import Api
 
 EMBEDDED_ADMIN = ("admin", "admin-pw")
@@ -144,9 +144,7 @@ def stack(broker_url, database_url, tmp_path_factory):
         wait_until_healthy(base_url, web, web_log)
         yield Api(base_url, "operator", "operator-pw"), worker_log
     finally:
-        stop(web)
-        stop(worker)
-        stop(beat)
+        kill_all(web, worker, beat)
 
 
 def running_task(database_url: str, execution_id: str) -> str:

@@ -229,10 +229,29 @@ def test_a_hundred_followers_and_ordinary_requests_are_all_served(server):
     async def followers() -> list[list[Event]]:
         limits = httpx.Limits(max_connections=120)
         prefix = f"{base_url}/api/v1/main"
+        # Streams open twenty at a time: each opening authenticates with a connection of its own, and a
+        # hundred at once would take more than a shared PostgreSQL's 100 sessions. Open, they hold none.
+        opening = asyncio.Semaphore(20)
+
+        async def follow(path: str) -> list[Event]:
+            await opening.acquire()
+            released = False
+
+            def opened() -> None:
+                nonlocal released
+                released = True
+                opening.release()
+                one_more_started()
+
+            try:
+                return await read_to_end(http, path, opened)
+            finally:
+                if not released:
+                    opening.release()
+
         async with httpx.AsyncClient(auth=EMBEDDED_ADMIN, timeout=TIMEOUT, limits=limits, base_url=prefix) as http:
             paths = [f"/{kind}/{execution_id}/follow" for n in range(100) for kind in [("logs", "executions")[n % 2]]]
-            streams = [read_to_end(http, path, one_more_started) for path in paths]
-            return await asyncio.wait_for(asyncio.gather(*streams), timeout=90)
+            return await asyncio.wait_for(asyncio.gather(*(follow(path) for path in paths)), timeout=90)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         requests_done = pool.submit(ordinary_requests_then_resume)

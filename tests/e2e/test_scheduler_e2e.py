@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from .conftest import REDIS_ONLY, stack_env, start_beat, start_web, start_worker
-from .processes import stop, wait_until_healthy
+from .processes import kill_all, wait_until_healthy
 from .quickstart import TERMINAL, Api
 
 pytestmark = [pytest.mark.distributed, pytest.mark.long, REDIS_ONLY]
@@ -43,8 +43,7 @@ def two_schedulers(broker_url, database_url, tmp_path_factory):
         wait_until_healthy(base_url, web, directory / "web.log")
         yield Api(base_url, "operator", "operator-pw"), beats
     finally:
-        for process in (web, worker, *beats):
-            stop(process)
+        kill_all(web, worker, *beats)
 
 
 def scheduled_execution_ids(database_url: str) -> list[str]:
