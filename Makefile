@@ -20,7 +20,9 @@ $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 run: $(BIN)/.installed
 	$(BIN)/python manage.py serve
 
-test: lint test-embedded test-distributed
+# The two passes run side by side: the PostgreSQL pass mostly waits on processes it started.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-distributed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -36,14 +38,15 @@ test-embedded: $(BIN)/.installed
 
 # Everything that touches a database again on PostgreSQL (the engine's tests need none and ran above),
 # plus the web server and a celery worker as processes on Redis and RabbitMQ.
-# A file's tests stay on one worker (--dist loadfile): an end-to-end module starts its stack once. A third
-# worker: the scheduler's three-minute test (marked long, collected first) mostly waits, on one of them.
+# A file's tests stay on one worker (--dist loadfile): an end-to-end module starts its stack once. Four
+# workers on two cores: they mostly wait on their stacks, and one waits out the scheduler's three-minute
+# test (marked long, collected first).
 test-distributed: $(BIN)/.installed
 	@FLOWHUB_TEST_DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python -m tests.services; status=$$?; \
 	if [ $$status -eq 2 ]; then echo "SKIPPED: the PostgreSQL + Redis pass (set CI=true to make this a failure)"; exit 0; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
-	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 3 --dist loadfile --ignore=tests/engine
+	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 4 --dist loadfile --ignore=tests/engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
