@@ -8,9 +8,10 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `long` first: started at once on one worker, they wait while the others run the rest,
-    rather than being the last thing everyone waits for."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """Tests marked `long` first, then the end-to-end ones (`distributed`): the longest work starts first and
+    mostly waits on the processes it started, while the other workers fill in with the quick tests, rather
+    than being the last thing everyone waits for."""
+    items.sort(key=lambda item: tuple(item.get_closest_marker(name) is None for name in ("long", "distributed")))
 
 
 @pytest.fixture
