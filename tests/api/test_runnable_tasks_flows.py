@@ -20,6 +20,11 @@ from .helpers import YAML
 SECRET = "s3cr3t-Only-The-Script-Knows"
 
 
+# Scripts here can outlast a second on a loaded machine: the heartbeat's own connection must then see the
+# run RUNNING, which it cannot inside the test's uncommitted transaction (it would stop the script).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 def run(api, source: str, inputs: dict | None = None):
     """Save the flow, execute it to its end; the execution, its task runs' outputs by task id, its log lines."""
     saved = api.post("/api/v1/flows", source, content_type=YAML)
