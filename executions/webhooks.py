@@ -25,7 +25,7 @@ from flowhub.engine.states import State
 from flowhub.engine.tasks.triggers import Webhook
 from flowhub.engine.triggering import trigger_context
 from flowhub.engine.webhooks import key_matches, request_variables
-from flowhub.exceptions import Conflict, NotFound
+from flowhub.exceptions import Conflict, Invalid, NotFound
 from namespaces.flows import parsed_revision
 from namespaces.selectors import flow_get
 
@@ -97,7 +97,14 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
         raise Conflict(f"trigger '{trigger.id}' uses what flowhub cannot evaluate yet", gaps)
     variables = request_variables(call.body, call.content_type, call.headers, call.parameters)
     flow_labels = ExecutionFacts(namespace, flow_id, State.CREATED, parsed.labels)
-    labels = trigger_labels(trigger, trigger_context(parsed, flow_labels, variables, functions))
+    try:
+        labels = trigger_labels(trigger, trigger_context(parsed, flow_labels, variables, functions))
+    except Invalid:
+        # A label that does not render for this call matters only if the call would start an execution.
+        bare = trigger_context(parsed, flow_labels, variables, functions)
+        if not _conditions_hold(trigger, parsed, flow_labels, bare):
+            return Received(trigger, None)
+        raise
     facts = ExecutionFacts(namespace, flow_id, State.CREATED, {**parsed.labels, **dict(labels)})
     context = trigger_context(parsed, facts, variables, functions)
     if not _conditions_hold(trigger, parsed, facts, context):

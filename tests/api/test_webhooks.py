@@ -169,6 +169,18 @@ def test_conditions_that_do_not_hold_answer_204_and_start_nothing(api, anonymous
     assert anonymous.post(path, {"orderId": 1}, format="json").status_code == 200
 
 
+def test_a_label_that_renders_only_when_the_conditions_hold_does_not_turn_a_skipped_call_into_422(api, anonymous):
+    label = '    labels:\n      order: "{{ trigger.body.orderId }}"\n'
+    labelled = CONDITIONS.replace("    conditions:", label + "    conditions:")
+    save(api, hook_flow(labelled, flow_lines="labels:\n  team: shop\n"))
+    path = "/api/v1/executions/webhook/acme.shop/hook/k1"
+    assert anonymous.post(path, {"other": 1}, format="json").status_code == 204
+    assert not Execution.objects.exists()
+    started = anonymous.post(path, {"orderId": 7}, format="json")
+    assert started.status_code == 200, started.content
+    assert {"key": "order", "value": "7"} in Execution.objects.get().labels
+
+
 def test_a_condition_that_cannot_be_evaluated_counts_as_false(api, anonymous):
     broken = "    key: k1\n    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n"
     save(api, hook_flow(broken + '        expression: "{{ trigger.body.a.b.c }}"\n'))
