@@ -16,7 +16,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def owner(db):
-    return get_user_model().objects.create_user(username="owner", password=PASSWORD)
+    """A superuser: the tests of what the API does; tests/api/test_access*.py are those of who may do it."""
+    return get_user_model().objects.create_user(username="owner", password=PASSWORD, is_superuser=True)
 
 
 @pytest.fixture
