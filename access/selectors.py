@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import Q
 
+from flowhub.exceptions import Forbidden, NotFound
+
 from .models import ApiToken, RoleBinding, TokenBinding
 from .roles import EVERY_NAMESPACE, Access, Grant, Role
 
@@ -51,3 +53,12 @@ def namespace_q(access: Access, role: Role, field: str = "namespace") -> Q:
     for prefix in prefixes:
         condition |= Q(**{field: prefix}) | Q(**{f"{field}__startswith": prefix + "."})
     return condition
+
+
+def access_require(access: Access, namespace: str, role: Role, *, what: str = "", hidden: bool = True) -> None:
+    """Nothing if `role` holds on `namespace`. Otherwise Forbidden, or NotFound when the namespace is out of the
+    caller's sight and `hidden` (an object there is not theirs to know of; creating one there is simply refused)."""
+    if hidden and not access.allows(namespace, Role.VIEWER):
+        raise NotFound(f"{what} does not exist" if what else f"namespace '{namespace}' does not exist")
+    if not access.allows(namespace, role):
+        raise Forbidden(f"this needs the {role.label} role on namespace '{namespace}'")

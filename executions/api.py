@@ -21,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import request_access
 from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
@@ -85,6 +87,7 @@ def _kill(request: Request, execution_id: str) -> None:
 
 
 class ExecutionKillApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra 1.x: `DELETE /executions/{id}/kill` answers 202 with no body."""
 
     @extend_schema(
@@ -100,6 +103,7 @@ class ExecutionKillApi(APIView):
 
 
 class ExecutionKillActionApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra 2.0: `DELETE /executions/{id}/actions/kill` answers the execution."""
 
     @extend_schema(
@@ -129,6 +133,7 @@ def _action_views(
             act(execution_id=execution_id)
 
     class LegacyActionApi(APIView):
+        required_role = Role.EXECUTOR
         parser_classes = [MultiPartParser, FormParser]
 
         @extend_schema(
@@ -140,6 +145,7 @@ def _action_views(
             return Response(status=204)
 
     class ActionApi(APIView):
+        required_role = Role.EXECUTOR
         parser_classes = [MultiPartParser, FormParser]
 
         @extend_schema(
@@ -165,6 +171,7 @@ ExecutionResumeApi, ExecutionResumeActionApi = _action_views(
 
 
 class ExecutionResumeValidateApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra's `POST /executions/{id}/resume/validate`: what a resume with this form would take."""
 
     parser_classes = [MultiPartParser, FormParser]
@@ -207,6 +214,7 @@ class ExecutionResumeValidateApi(APIView):
 
 
 class ExecutionKillByIdsApi(APIView):
+    scopes_itself = True
     parser_classes = [BoundedJSONParser]
 
     @extend_schema(
@@ -218,7 +226,10 @@ class ExecutionKillByIdsApi(APIView):
     )
     def delete(self, request: Request, **_: Any) -> Response:
         ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=actions.MAX_BULK)
-        return Response({"count": actions.executions_kill(execution_ids=ids.run_validation(request.data))})
+        allowed = selectors.execution_ids_allowed(
+            access=request_access(request), role=Role.EXECUTOR, execution_ids=ids.run_validation(request.data)
+        )
+        return Response({"count": actions.executions_kill(execution_ids=allowed)})
 
 
 FILE_PATH = OpenApiParameter(

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
 from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.serializers import LabelParameterField
 from flowhub.engine.errors import ErrorDetail
@@ -109,6 +110,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 
 class ExecutionCreateApi(APIView):
+    required_role = Role.EXECUTOR
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     @extend_schema(
@@ -150,6 +152,7 @@ class ExecutionTriggerLegacyApi(ExecutionCreateApi):
 
 
 class ExecutionInputsValidateApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra's `POST /executions/{namespace}/{id}/validate`: what a trigger with these inputs would start."""
 
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,12 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import namespace_q, request_access
 from flowhub.api.filters import Filter, parse_filters
 from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.problems import Problem
 from flowhub.engine.errors import ErrorDetail
 
-from . import actions, deletion
+from . import actions, deletion, selectors
+from .models import Execution
 from .search import EXECUTION_FILTERS, LEGACY_PARAMETERS, executions_matching
 
 
@@ -82,7 +86,14 @@ def query_conditions(params: QueryDict) -> list[Filter]:
     return conditions
 
 
+def _matching(request: Request, role: Role) -> QuerySet[Execution]:
+    """The executions the query's filters select among those where the caller has `role`."""
+    executions = executions_matching(conditions=query_conditions(request.query_params))
+    return executions.filter(namespace_q(request_access(request), role))
+
+
 class ExecutionDeleteByIdsApi(APIView):
+    scopes_itself = True
     parser_classes = [BoundedJSONParser]
 
     @extend_schema(
@@ -96,8 +107,11 @@ class ExecutionDeleteByIdsApi(APIView):
     def delete(self, request: Request, **_: Any) -> Response:
         query = delete_query(request, BulkDeleteQuerySerializer)
         ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=actions.MAX_BULK)
+        allowed = selectors.execution_ids_allowed(
+            access=request_access(request), role=Role.EDITOR, execution_ids=ids.run_validation(request.data)
+        )
         count = deletion.executions_delete(
-            execution_ids=ids.run_validation(request.data),
+            execution_ids=allowed,
             include_non_terminated=query["includeNonTerminated"],
             delete_storage=query["deleteStorage"],
         )
@@ -105,6 +119,8 @@ class ExecutionDeleteByIdsApi(APIView):
 
 
 class ExecutionDeleteByQueryApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="deleteExecutionsByQuery",
         summary=f"Delete the executions the filters select, the oldest {actions.MAX_BULK} at most per request",
@@ -117,7 +133,7 @@ class ExecutionDeleteByQueryApi(APIView):
     def delete(self, request: Request, **_: Any) -> Response:
         query = delete_query(request, BulkDeleteQuerySerializer)
         count = deletion.executions_delete_matching(
-            executions=executions_matching(conditions=query_conditions(request.query_params)),
+            executions=_matching(request, Role.EDITOR),
             include_non_terminated=query["includeNonTerminated"],
             delete_storage=query["deleteStorage"],
         )
@@ -125,6 +141,8 @@ class ExecutionDeleteByQueryApi(APIView):
 
 
 class ExecutionKillByQueryApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="killExecutionsByQuery",
         summary=f"Kill the executions the filters select that have not ended, the oldest {actions.MAX_BULK} at most",
@@ -134,5 +152,4 @@ class ExecutionKillByQueryApi(APIView):
         tags=["Executions"],
     )
     def delete(self, request: Request, **_: Any) -> Response:
-        executions = executions_matching(conditions=query_conditions(request.query_params))
-        return Response({"count": actions.executions_kill_matching(executions=executions)})
+        return Response({"count": actions.executions_kill_matching(executions=_matching(request, Role.EXECUTOR))})

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
 from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.serializers import LabelSerializer
 
@@ -21,6 +22,7 @@ MAX_LABELS = 100
 
 
 class ExecutionLabelsApi(APIView):
+    required_role = Role.EXECUTOR
     parser_classes = [BoundedJSONParser]
 
     @extend_schema(

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import page_request, paged_response
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
@@ -67,6 +68,8 @@ class LogPageSerializer(serializers.Serializer):
 
 
 class LogSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchLogs",
         summary="Search log lines across executions: filters[field][OPERATION]=value or flat parameters; newest first",
@@ -80,5 +83,5 @@ class LogSearchApi(APIView):
         params = request.query_params
         paging = page_request(params, LOG_SORTS, default=("-timestamp", "-id"))
         conditions = parse_filters(params, LOG_FILTERS) + legacy_conditions(params, LOG_LEGACY_PARAMETERS)
-        logs = selectors.log_search(conditions=conditions)
+        logs = selectors.log_search(access=request_access(request), conditions=conditions)
         return paged_response(request, logs, paging, lambda rows: LogEntrySerializer(rows, many=True).data)

@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import request_access
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from . import actions, reruns, selectors
@@ -25,6 +27,7 @@ def _execution(execution_id: str) -> Response:
 
 
 class ExecutionRestartApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/restart`."""
 
     class FilterSerializer(serializers.Serializer):
@@ -51,6 +54,7 @@ class ExecutionRestartActionApi(ExecutionRestartApi):
 
 
 class ExecutionReplayApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/replay`."""
 
     class FilterSerializer(serializers.Serializer):
@@ -82,6 +86,7 @@ class ExecutionReplayActionApi(ExecutionReplayApi):
 
 
 class ExecutionReplayWithInputsApi(APIView):
+    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/replay-with-inputs`, the inputs as multipart form fields and files."""
 
     parser_classes = [MultiPartParser, FormParser]
@@ -113,6 +118,8 @@ class ExecutionReplayWithInputsActionApi(ExecutionReplayWithInputsApi):
 
 
 class TaskRunSkipApi(APIView):
+    required_role = Role.EXECUTOR
+
     @extend_schema(
         operation_id="skipTaskRun",
         summary="Skip a created, retrying or running task run: it ends SKIPPED and the flow goes on",
@@ -126,6 +133,8 @@ class TaskRunSkipApi(APIView):
 
 
 class ExecutionRestartByIdsApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="restartExecutionsByIds",
         summary="Restart several executions; those unknown, not ended or with nothing to restart are left out",
@@ -136,7 +145,10 @@ class ExecutionRestartByIdsApi(APIView):
     def post(self, request: Request, **_: Any) -> Response:
         ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=1000)
         restarted = 0
-        for execution_id in ids.run_validation(request.data):
+        allowed = selectors.execution_ids_allowed(
+            access=request_access(request), role=Role.EXECUTOR, execution_ids=ids.run_validation(request.data)
+        )
+        for execution_id in allowed:
             try:
                 reruns.execution_restart(execution_id=execution_id)
             except (NotFound, Conflict, Invalid):

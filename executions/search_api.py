@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.filters import Filter, parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.serializers import LabelParameterField
@@ -86,11 +87,13 @@ class ExecutionPageSerializer(serializers.Serializer):
 
 def _page(request: Request, conditions: list[Filter]) -> Response:
     paging = page_request(request.query_params, EXECUTION_SORTS, default=NEWEST_FIRST)
-    executions = selectors.execution_search(conditions=conditions)
+    executions = selectors.execution_search(access=request_access(request), conditions=conditions)
     return paged_response(request, executions, paging, lambda rows: ExecutionSerializer(rows, many=True).data)
 
 
 class ExecutionSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchExecutions",
         summary="Search executions: filters[field][OPERATION]=value, or Kestra 1.x's flat parameters; newest first",
@@ -106,6 +109,8 @@ class ExecutionSearchApi(APIView):
 
 
 class ExecutionListApi(APIView):
+    scopes_itself = True
+
     class FilterSerializer(serializers.Serializer):
         namespace = serializers.CharField()
         flowId = serializers.CharField()

@@ -8,6 +8,8 @@ from typing import IO
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from access.roles import Access, Role
+from access.selectors import namespace_q
 from flowhub.api.filters import Filter
 from flowhub.engine.planner import Snapshot
 from flowhub.engine.progress import Progress, progress
@@ -39,9 +41,18 @@ def task_run_get(*, execution_id: str, task_run_id: str) -> TaskRun:
     return task_run
 
 
-def execution_search(*, conditions: Sequence[Filter]) -> QuerySet[Execution]:
-    """The executions matching every condition (`search.EXECUTION_FILTERS`), with what their JSON shows."""
-    return executions_matching(conditions=conditions).select_related("flow_revision").prefetch_related("task_runs")
+def execution_search(*, access: Access, conditions: Sequence[Filter]) -> QuerySet[Execution]:
+    """The executions the caller sees matching every condition (`search.EXECUTION_FILTERS`), with what their
+    JSON shows."""
+    executions = executions_matching(conditions=conditions).filter(namespace_q(access, Role.VIEWER))
+    return executions.select_related("flow_revision").prefetch_related("task_runs")
+
+
+def execution_ids_allowed(*, access: Access, role: Role, execution_ids: Sequence[str]) -> list[str]:
+    """Those of `execution_ids` whose namespace grants the caller `role`: a bulk action leaves the others out,
+    as it does unknown ids."""
+    allowed = Execution.objects.filter(namespace_q(access, role), pk__in=execution_ids)
+    return list(allowed.values_list("pk", flat=True))
 
 
 def execution_progress(*, execution: Execution) -> Progress:
@@ -70,9 +81,11 @@ def log_list(
     return logs
 
 
-def log_search(*, conditions: Sequence[Filter]) -> QuerySet[LogEntry]:
-    """The log lines matching every condition (`search.LOG_FILTERS`), with their execution (for its namespace)."""
-    return logs_matching(conditions=conditions).select_related("execution")
+def log_search(*, access: Access, conditions: Sequence[Filter]) -> QuerySet[LogEntry]:
+    """The log lines the caller sees matching every condition (`search.LOG_FILTERS`), with their execution (for
+    its namespace)."""
+    logs = logs_matching(conditions=conditions).filter(namespace_q(access, Role.VIEWER, "execution__namespace"))
+    return logs.select_related("execution")
 
 
 LOG_BATCH = 1000

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from access.roles import Access, Role
+from access.selectors import namespace_q
 from flowhub.engine.states import TERMINAL, State
 
 from .models import Execution, TaskRun
@@ -125,10 +127,12 @@ class ExecutionStats:
 
 
 def execution_stats(
-    *, start: datetime, end: datetime, namespace: str | None = None, flow_id: str | None = None
+    *, access: Access, start: datetime, end: datetime, namespace: str | None = None, flow_id: str | None = None
 ) -> ExecutionStats:
-    """The executions created from `start` until before `end`, under the `namespace` prefix, of `flow_id`."""
-    executions = _scoped(Execution.objects.filter(created_at__gte=start, created_at__lt=end), namespace, flow_id)
+    """The executions the caller sees created from `start` until before `end`, under the `namespace` prefix, of
+    `flow_id`."""
+    window = Execution.objects.filter(namespace_q(access, Role.VIEWER), created_at__gte=start, created_at__lt=end)
+    executions = _scoped(window, namespace, flow_id)
     counts = dict(executions.order_by().values_list("state").annotate(count=Count("*")))
     duration = ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField())
     finished = executions.filter(state__in=FINISHED, ended_at__isnull=False)

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.serializers import CompactSerializer
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.inputs.temporal import to_datetime, to_duration
@@ -48,6 +49,8 @@ class ExecutionStatsSerializer(CompactSerializer):
 
 
 class ExecutionStatsApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="getExecutionStats",
         summary="Counts by state, success rate and average duration of the executions started in a window",
@@ -67,7 +70,9 @@ class ExecutionStatsApi(APIView):
         namespace, flow_id = params.get("namespace") or None, params.get("flowId") or None
         if namespace and (problem := validate_namespace(namespace)):
             raise Invalid(f"invalid namespace '{namespace}'", [ErrorDetail("namespace", problem)])
-        stats = statistics.execution_stats(start=start, end=end, namespace=namespace, flow_id=flow_id)
+        stats = statistics.execution_stats(
+            access=request_access(request), start=start, end=end, namespace=namespace, flow_id=flow_id
+        )
         report = {"start": start, "end": end, "namespace": namespace, "flow_id": flow_id, "stats": stats}
         return Response(ExecutionStatsSerializer(report).data)
 

@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import access_require, request_access
 from flowhub.api.problems import Problem
 from flowhub.api.sse import CONTENT_TYPE, EventStreamResponse
 from flowhub.api.streaming import AnyAcceptNegotiation
@@ -50,9 +52,10 @@ def _bad_resume(detail: str) -> Problem:
     )  # fmt: skip
 
 
-def _execution_awaited(execution_id: str) -> Execution:
+def _execution_awaited(request: Request, execution_id: str) -> Execution:
     """The execution, waiting a little for one that does not exist yet, as Kestra does for a client that
-    follows an execution created a moment ago elsewhere."""
+    follows an execution created a moment ago elsewhere. One that appears meanwhile is checked here: the
+    permission could not look at its namespace."""
     try:
         return selectors.execution_get(execution_id=execution_id)
     except NotFound:
@@ -62,7 +65,9 @@ def _execution_awaited(execution_id: str) -> Execution:
         return await streams.follow_hub().appeared(execution_id, settings.FLOWHUB_FOLLOW_APPEAR_SECONDS)
 
     async_to_sync(appeared)()
-    return selectors.execution_get(execution_id=execution_id)
+    execution = selectors.execution_get(execution_id=execution_id)
+    access_require(request_access(request), execution.namespace, Role.VIEWER, what=f"execution '{execution_id}'")
+    return execution
 
 
 class ExecutionFollowApi(APIView):
@@ -85,7 +90,7 @@ class ExecutionFollowApi(APIView):
         resume = request.headers.get(LAST_EVENT_ID)
         if resume not in (None, "start", "end") and not (resume.isdigit() and len(resume) < 19):
             raise _bad_resume("expected start, end or a progress number")
-        execution = _execution_awaited(execution_id)
+        execution = _execution_awaited(request, execution_id)
         if resume == "end":
             return Response(status=204)
         position = int(resume) if resume and resume.isdigit() else None
@@ -124,7 +129,7 @@ class LogFollowApi(APIView):
             cursor = START if resume in (None, "start") else LogCursor.parse(resume)
         except ValueError as error:
             raise _bad_resume(str(error)) from error
-        execution = _execution_awaited(execution_id)
+        execution = _execution_awaited(request, execution_id)
         ended = resume is not None and execution.is_terminal
         if ended and not log_lines_remain(execution_id=execution.id, cursor=cursor, log_filter=log_filter):
             return Response(status=204)

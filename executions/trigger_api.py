@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import access_require, namespace_q, request_access
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.serializers import CompactSerializer
@@ -126,12 +128,14 @@ def _criteria(params: QueryDict) -> dict[str, Any]:
 def _trigger_json(trigger: Trigger) -> dict[str, Any]:
     """The trigger as the API shows it, read again with whether it is locked."""
     row = trigger_selectors.trigger_search(
-        namespace=trigger.namespace, flow_id=trigger.flow_id, trigger_id=trigger.trigger_id
+        access=None, namespace=trigger.namespace, flow_id=trigger.flow_id, trigger_id=trigger.trigger_id
     ).get()
     return dict(TriggerSerializer(row).data)
 
 
 class TriggerSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchTriggers",
         summary="Search triggers, each with its definition as written in its flow",
@@ -141,7 +145,7 @@ class TriggerSearchApi(APIView):
     )
     def get(self, request: Request, **_: Any) -> Response:
         paging = page_request(request.query_params, TRIGGER_SORTS, default=DEFAULT_SORT)
-        triggers = trigger_selectors.trigger_search(**_criteria(request.query_params))
+        triggers = trigger_selectors.trigger_search(access=request_access(request), **_criteria(request.query_params))
 
         def serialize(rows: list[Trigger]) -> list[dict[str, Any]]:
             definitions = trigger_selectors.trigger_definitions(rows)
@@ -192,6 +196,8 @@ class TriggerSetDisabledSerializer(serializers.Serializer):
 
 
 class TriggerUpdateApi(APIView):
+    scopes_itself = True  # the trigger is named in the body
+
     @extend_schema(
         operation_id="updateTrigger",
         summary="Disable or enable one trigger: a disabled Schedule does not fire, its next date moves on",
@@ -202,9 +208,11 @@ class TriggerUpdateApi(APIView):
     def put(self, request: Request, **_: Any) -> Response:
         body = TriggerUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        namespace, flow_id = body.validated_data["namespace"], body.validated_data["flowId"]
+        access_require(request_access(request), namespace, Role.EDITOR, what=f"flow '{namespace}.{flow_id}'")
         trigger = trigger_actions.trigger_set_disabled(
-            namespace=body.validated_data["namespace"],
-            flow_id=body.validated_data["flowId"],
+            namespace=namespace,
+            flow_id=flow_id,
             trigger_id=body.validated_data["triggerId"],
             disabled=body.validated_data["disabled"],
         )
@@ -212,6 +220,8 @@ class TriggerUpdateApi(APIView):
 
 
 class TriggerSetDisabledByTriggersApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="disabledTriggersByIds",
         summary="Disable or enable the given triggers; those that do not exist are left out of the count",
@@ -223,12 +233,14 @@ class TriggerSetDisabledByTriggersApi(APIView):
         body = TriggerSetDisabledSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         refs = [(ref["namespace"], ref["flowId"], ref["triggerId"]) for ref in body.validated_data["triggers"]]
-        triggers = trigger_actions.triggers_matching(refs)
+        triggers = trigger_actions.triggers_matching(refs).filter(namespace_q(request_access(request), Role.EDITOR))
         count = trigger_actions.triggers_set_disabled(triggers=triggers, disabled=body.validated_data["disabled"])
         return Response({"count": count})
 
 
 class TriggerSetDisabledByQueryApi(APIView):
+    scopes_itself = True
+
     class FilterSerializer(serializers.Serializer):
         disabled = serializers.BooleanField(default=True)
 
@@ -244,7 +256,8 @@ class TriggerSetDisabledByQueryApi(APIView):
         # A dict, not the QueryDict: DRF reads a boolean missing from form data as false, not its default.
         query = self.FilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        triggers = trigger_selectors.trigger_search(**_criteria(request.query_params))
+        criteria = _criteria(request.query_params)
+        triggers = trigger_selectors.trigger_search(access=request_access(request), role=Role.EDITOR, **criteria)
         count = trigger_actions.triggers_set_disabled(triggers=triggers, disabled=query.validated_data["disabled"])
         return Response({"count": count})
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from access.roles import Access, Role
+from access.selectors import namespace_q
 from flowhub.engine.states import TERMINAL
 from flowhub.exceptions import NotFound
 from namespaces.flows import parsed_revision
@@ -19,12 +21,13 @@ ENDED_STATES = [state.value for state in TERMINAL]
 
 
 def trigger_search(
-    *, text: str | None = None, namespace: str | None = None, namespace_prefix: str | None = None,
-    flow_id: str | None = None, trigger_id: str | None = None,
+    *, access: Access | None, role: Role = Role.VIEWER, text: str | None = None, namespace: str | None = None,
+    namespace_prefix: str | None = None, flow_id: str | None = None, trigger_id: str | None = None,
 ) -> QuerySet[Trigger]:  # fmt: skip
     """Triggers matching every given criterion: id text, namespace or prefix (dot-aware), flow, trigger id;
-    each with `locked`: whether the execution it last started still runs."""
-    triggers = Trigger.objects.all()
+    each with `locked`: whether the execution it last started still runs. With `access`, only those in the
+    namespaces where the caller has `role`."""
+    triggers = Trigger.objects.all() if access is None else Trigger.objects.filter(namespace_q(access, role))
     if namespace is not None:
         triggers = triggers.filter(namespace=namespace)
     if namespace_prefix is not None:
@@ -44,7 +47,7 @@ def trigger_search(
 def trigger_list(*, namespace: str, flow_id: str, text: str | None = None) -> QuerySet[Trigger]:
     """The triggers of one flow (NotFound for a flow that does not exist)."""
     flow_get(namespace=namespace, flow_id=flow_id)
-    return trigger_search(namespace=namespace, flow_id=flow_id, text=text)
+    return trigger_search(access=None, namespace=namespace, flow_id=flow_id, text=text)
 
 
 def trigger_get(*, namespace: str, flow_id: str, trigger_id: str, for_update: bool = False) -> Trigger:

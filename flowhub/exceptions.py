@@ -30,3 +30,7 @@ class Gone(ServiceError):
 
 class TooLarge(ServiceError):
     """A value is larger than its configured limit."""
+
+
+class Forbidden(ServiceError):
+    """The caller sees the object but their role does not allow this action on it."""

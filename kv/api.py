@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import KV_VALUE_PARSERS
@@ -142,10 +143,16 @@ class KVInheritanceApi(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, namespace: str, **_: Any) -> Response:
-        return Response(KVEntrySerializer(selectors.kv_inherited(namespace=namespace), many=True).data)
+        return Response(
+            KVEntrySerializer(
+                selectors.kv_inherited(access=request_access(request), namespace=namespace), many=True
+            ).data
+        )
 
 
 class KVSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchKeys",
         summary="Search the live keys of every namespace: filters[namespace][EQUALS|IN|PREFIX], filters[q][EQUALS]",
@@ -170,7 +177,7 @@ class KVSearchApi(APIView):
                 criteria["prefix"] = condition.value
             else:
                 criteria["namespaces"].extend(condition.value.split(","))
-        entries = selectors.kv_search(**criteria)
+        entries = selectors.kv_search(access=request_access(request), **criteria)
         return paged_response(request, entries, paging, lambda rows: KVEntrySerializer(rows, many=True).data)
 
 

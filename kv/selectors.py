@@ -7,6 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from access.roles import Access, Role
+from access.selectors import namespace_q
 from flowhub.engine.namespaces import namespace_lineage
 from flowhub.exceptions import Gone, NotFound
 
@@ -28,10 +30,11 @@ def kv_list(*, namespace: str) -> QuerySet[KVEntry]:
 
 
 def kv_search(
-    *, namespaces: list[str] | None = None, prefix: str | None = None, text: str | None = None
+    *, access: Access, namespaces: list[str] | None = None, prefix: str | None = None, text: str | None = None
 ) -> QuerySet[KVEntry]:
-    """Live entries of any namespace: in `namespaces`, under the namespace `prefix`, with `text` in the key."""
-    entries = KVEntry.objects.live(timezone.now())
+    """Live entries of the namespaces the caller sees: in `namespaces`, under the namespace `prefix`, with `text`
+    in the key."""
+    entries = KVEntry.objects.live(timezone.now()).filter(namespace_q(access, Role.VIEWER, "namespace_id"))
     if namespaces:
         entries = entries.filter(namespace_id__in=namespaces)
     if prefix:
@@ -41,9 +44,10 @@ def kv_search(
     return entries.order_by("namespace", "key")
 
 
-def kv_inherited(*, namespace: str) -> list[KVEntry]:
-    """The live entries of `namespace`'s parents, nearest parent first; a nearer parent's key hides a farther one's."""
-    parents = namespace_lineage(namespace)[1:]
+def kv_inherited(*, access: Access, namespace: str) -> list[KVEntry]:
+    """The live entries of `namespace`'s parents the caller sees, nearest parent first; a nearer parent's key hides
+    a farther one's."""
+    parents = [parent for parent in namespace_lineage(namespace)[1:] if access.allows(parent, Role.VIEWER)]
     entries = KVEntry.objects.live(timezone.now()).filter(namespace_id__in=parents).order_by("key")
     nearest: dict[str, KVEntry] = {}
     for entry in sorted(entries, key=lambda entry: parents.index(entry.namespace_id)):

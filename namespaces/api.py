@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.roles import Role
+from access.selectors import request_access
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import YAML_PARSERS
@@ -89,6 +91,7 @@ def flow_json(flow: Flow, revision: FlowRevision, *, with_source: bool) -> dict[
 
 class FlowCreateApi(APIView):
     parser_classes = YAML_PARSERS
+    scopes_itself = True  # the namespace is in the body
 
     @extend_schema(
         operation_id="createFlow",
@@ -98,7 +101,7 @@ class FlowCreateApi(APIView):
         tags=["Flows"],
     )
     def post(self, request: Request, **_: Any) -> Response:
-        flow = services.flow_create(source=request.data or "")
+        flow = services.flow_create(source=request.data or "", access=request_access(request))
         return Response(flow_json(flow, flow.current, with_source=True))
 
 
@@ -169,6 +172,8 @@ class FlowPageSerializer(serializers.Serializer):
 
 
 class FlowSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchFlows",
         summary="Search flows: filters[q|namespace|labels][OP]=…, or legacy q, namespace (prefix), labels=k:v",
@@ -199,7 +204,7 @@ class FlowSearchApi(APIView):
                 criteria[key] = condition.value
             elif condition.key is not None:
                 criteria["labels"].append((condition.key, condition.value))
-        flows = selectors.flow_search(**criteria)
+        flows = selectors.flow_search(access=request_access(request), **criteria)
         return paged_response(
             request, flows, paging, lambda rows: [flow_json(flow, flow.current, with_source=False) for flow in rows]
         )
@@ -245,6 +250,7 @@ class FlowValidationSerializer(CompactSerializer):
 
 class FlowValidateApi(APIView):
     parser_classes = YAML_PARSERS
+    scopes_itself = True  # reads nothing stored
 
     @extend_schema(
         operation_id="validateFlows",
@@ -269,6 +275,8 @@ class CountSerializer(serializers.Serializer):
 
 def _toggle_view(disabled: bool, operation_id: str) -> type[APIView]:
     class FlowToggleApi(APIView):
+        scopes_itself = True  # the flows are in the body
+
         @extend_schema(
             operation_id=operation_id,
             summary=("Disable" if disabled else "Enable") + " flows by id (a new revision each)",
@@ -280,7 +288,8 @@ def _toggle_view(disabled: bool, operation_id: str) -> type[APIView]:
             refs = FlowRefSerializer(data=request.data, many=True)
             refs.is_valid(raise_exception=True)
             pairs = [(ref["namespace"], ref["id"]) for ref in refs.validated_data]
-            return Response({"count": services.flows_set_disabled(refs=pairs, disabled=disabled)})
+            changed = services.flows_set_disabled(refs=pairs, disabled=disabled, access=request_access(request))
+            return Response({"count": changed})
 
     FlowToggleApi.__name__ = FlowToggleApi.__qualname__ = f"Flow{'Disable' if disabled else 'Enable'}ByIdsApi"
     return FlowToggleApi
@@ -291,6 +300,8 @@ FlowDisableByIdsApi = _toggle_view(disabled=True, operation_id="disableFlowsById
 
 
 class FlowDuplicateApi(APIView):
+    required_role = Role.VIEWER  # of the original; the copy's namespace needs an editor
+
     class InputSerializer(serializers.Serializer):
         namespace = serializers.CharField(required=False, help_text="Default: the original's")
         id = serializers.CharField(required=False, help_text="Default: the original's")
@@ -310,11 +321,14 @@ class FlowDuplicateApi(APIView):
             flow_id=flow_id,
             new_namespace=body.validated_data.get("namespace", namespace),
             new_id=body.validated_data.get("id", flow_id),
+            access=request_access(request),
         )
         return Response(flow_json(flow, flow.current, with_source=True))
 
 
 class FlowDistinctNamespacesApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="listDistinctNamespaces",
         summary="Namespaces that hold at least one flow",
@@ -323,4 +337,6 @@ class FlowDistinctNamespacesApi(APIView):
         tags=["Flows"],
     )
     def get(self, request: Request, **_: Any) -> Response:
-        return Response(selectors.namespaces_with_flows(text=request.query_params.get("q")))
+        return Response(
+            selectors.namespaces_with_flows(access=request_access(request), text=request.query_params.get("q"))
+        )

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.pagination import page_request, paged_response
 
 from . import selectors
@@ -40,6 +41,8 @@ def _namespace_json(rows: list[Namespace]) -> list[Any]:
 
 
 class NamespaceSearchApi(APIView):
+    scopes_itself = True
+
     @extend_schema(
         operation_id="searchNamespaces",
         summary="Namespaces, with the number of flows in each",
@@ -54,7 +57,7 @@ class NamespaceSearchApi(APIView):
     )
     def get(self, request: Request, **_: Any) -> Response:
         paging = page_request(request.query_params, NAMESPACE_SORTS, default=("id",))
-        namespaces = selectors.namespace_search(text=request.query_params.get("q"))
+        namespaces = selectors.namespace_search(access=request_access(request), text=request.query_params.get("q"))
         return paged_response(request, namespaces, paging, _namespace_json)
 
 

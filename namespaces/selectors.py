@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Count, JSONField, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTransform, KeyTransformExact
 
+from access.roles import Access, Role
+from access.selectors import namespace_q
 from flowhub.exceptions import NotFound
 
 from .models import Flow, FlowRevision, Namespace
@@ -36,11 +38,12 @@ def flow_list(*, namespace: str) -> QuerySet[Flow]:
 
 
 def flow_search(
-    *, namespace_prefix: str | None = None, namespace: str | None = None, text: str | None = None,
+    *, access: Access, namespace_prefix: str | None = None, namespace: str | None = None, text: str | None = None,
     labels: Iterable[tuple[str, str]] = (),
 ) -> QuerySet[Flow]:  # fmt: skip
-    """Live flows matching every given criterion: namespace or prefix (dot-aware), id text, labels."""
+    """Live flows the caller sees matching every given criterion: namespace or prefix (dot-aware), id text, labels."""
     flows = Flow.objects.select_related("current").filter(deleted=False)
+    flows = flows.filter(namespace_q(access, Role.VIEWER, "namespace_id"))
     if namespace is not None:
         flows = flows.filter(namespace_id=namespace)
     if namespace_prefix is not None:
@@ -57,15 +60,18 @@ def flow_revisions(*, namespace: str, flow_id: str) -> list[FlowRevision]:
     return list(FlowRevision.objects.filter(flow=flow).select_related("flow").order_by("revision"))
 
 
-def namespaces_with_flows(*, text: str | None = None) -> list[str]:
-    names = Flow.objects.filter(deleted=False)
+def namespaces_with_flows(*, access: Access, text: str | None = None) -> list[str]:
+    names = Flow.objects.filter(namespace_q(access, Role.VIEWER, "namespace_id"), deleted=False)
     if text:
         names = names.filter(namespace__id__icontains=text)
     return list(names.order_by("namespace_id").values_list("namespace_id", flat=True).distinct())
 
 
-def namespace_search(*, text: str | None = None) -> QuerySet[Namespace]:
+def namespace_search(*, access: Access | None = None, text: str | None = None) -> QuerySet[Namespace]:
+    """Namespaces (those the caller sees, given `access`) with their number of live flows."""
     namespaces = Namespace.objects.annotate(flow_count=Count("flows", filter=Q(flows__deleted=False)))
+    if access is not None:
+        namespaces = namespaces.filter(namespace_q(access, Role.VIEWER, "id"))
     return namespaces.filter(id__icontains=text) if text else namespaces
 
 

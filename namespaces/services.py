@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from access.roles import Access, Role
+from access.selectors import access_require
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.namespaces import validate_namespace
@@ -31,8 +33,11 @@ def namespace_ensure(*, namespace: str) -> Namespace:
     return Namespace.objects.get_or_create(id=namespace)[0]
 
 
-def flow_create(*, source: str) -> Flow:
+def flow_create(*, source: str, access: Access | None = None) -> Flow:
+    """A new flow from `source`; with `access`, only in a namespace where the caller is an editor."""
     parsed = parse_source(source)
+    if access is not None:
+        access_require(access, parsed.namespace, Role.EDITOR, hidden=False)
     with transaction.atomic():
         namespace_ensure(namespace=parsed.namespace)
         flow = Flow.objects.select_for_update().filter(namespace_id=parsed.namespace, flow_id=parsed.id).first()
@@ -80,8 +85,12 @@ def flow_delete(*, namespace: str, flow_id: str) -> None:
         flow_changed.send(sender=Flow, namespace=namespace, flow_id=flow_id, parsed=None)
 
 
-def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool) -> int:
-    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision); how many changed."""
+def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None) -> int:
+    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision); how many changed.
+    With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
+    if access is not None:
+        for namespace, flow_id in refs:
+            access_require(access, namespace, Role.EDITOR, what=f"flow '{namespace}.{flow_id}'")
     changed = 0
     with transaction.atomic():
         for namespace, flow_id in refs:
@@ -99,7 +108,9 @@ def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool) -> int:
     return changed
 
 
-def flow_duplicate(*, namespace: str, flow_id: str, new_namespace: str, new_id: str) -> Flow:
+def flow_duplicate(
+    *, namespace: str, flow_id: str, new_namespace: str, new_id: str, access: Access | None = None
+) -> Flow:
     """A copy of a flow under another id and/or namespace, its YAML rewritten to match."""
     original = Flow.objects.select_related("current").filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
     flow = original.first()
@@ -108,7 +119,7 @@ def flow_duplicate(*, namespace: str, flow_id: str, new_namespace: str, new_id: 
     if (new_namespace, new_id) == (namespace, flow_id):
         raise Invalid("a duplicate needs another id or namespace", [ErrorDetail("id", "same as the original")])
     source = set_top_level(set_top_level(flow.current.source, "id", new_id), "namespace", new_namespace)
-    return flow_create(source=source)
+    return flow_create(source=source, access=access)
 
 
 def _add_revision(flow: Flow, source: str, parsed: ParsedFlow) -> Flow:

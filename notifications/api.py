@@ -10,12 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import request_access
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.problems import drf_errors
-from flowhub.exceptions import Invalid
+from flowhub.exceptions import Forbidden, Invalid
 
 from . import selectors, services
-from .models import Delivery
+from .models import Delivery, Notification
 from .serializers import (
     DeliveryPageSerializer,
     DeliverySerializer,
@@ -35,13 +36,23 @@ PAGING = [
 
 
 def _spec(request: Request) -> services.NotificationSpec:
+    """The notification the body describes, if it is one the caller may manage."""
     body = NotificationInputSerializer(data=request.data)
     if not body.is_valid():
         raise Invalid("invalid notification", drf_errors(body.errors))
-    return services.NotificationSpec(**body.validated_data)
+    spec = services.NotificationSpec(**body.validated_data)
+    if not selectors.notification_reachable(request_access(request), spec.namespaces):
+        raise Forbidden("a notification needs the editor role on each of its namespaces (on all, when none is given)")
+    return spec
+
+
+def _notification(request: Request, notification_id: str) -> Notification:
+    return selectors.notification_get(notification_id=notification_id, access=request_access(request))
 
 
 class NotificationListApi(APIView):
+    scopes_itself = True  # by the notification's namespaces
+
     @extend_schema(
         operation_id="listNotifications",
         summary="The notifications, paged; secrets are never shown",
@@ -54,7 +65,7 @@ class NotificationListApi(APIView):
     )
     def get(self, request: Request, **_: Any) -> Response:
         paging = page_request(request.query_params, NOTIFICATION_SORTS, default=("created_at", "id"))
-        notifications = selectors.notification_list()
+        notifications = selectors.notification_list(access=request_access(request))
         return paged_response(request, notifications, paging, lambda rows: NotificationSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -73,12 +84,13 @@ class NotificationListApi(APIView):
 
 
 class NotificationDetailApi(APIView):
+    scopes_itself = True  # by the notification's namespaces
+
     @extend_schema(
         operation_id="getNotification", summary="A notification", responses=NotificationSerializer, tags=TAGS
     )
     def get(self, request: Request, notification_id: str, **_: Any) -> Response:
-        notification = selectors.notification_get(notification_id=notification_id)
-        return Response(NotificationSerializer(notification).data)
+        return Response(NotificationSerializer(_notification(request, notification_id)).data)
 
     @extend_schema(
         operation_id="updateNotification",
@@ -88,6 +100,7 @@ class NotificationDetailApi(APIView):
         tags=TAGS,
     )
     def put(self, request: Request, notification_id: str, **_: Any) -> Response:
+        _notification(request, notification_id)
         notification = services.notification_update(notification_id=notification_id, spec=_spec(request))
         return Response(NotificationSerializer(notification).data)
 
@@ -98,11 +111,13 @@ class NotificationDetailApi(APIView):
         tags=TAGS,
     )
     def delete(self, request: Request, notification_id: str, **_: Any) -> Response:
-        services.notification_delete(notification_id=notification_id)
+        services.notification_delete(notification_id=_notification(request, notification_id).pk)
         return Response(status=204)
 
 
 class NotificationDeliveryListApi(APIView):
+    scopes_itself = True  # by the notification's namespaces
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Delivery.Status.values, required=False)
         executionId = serializers.CharField(required=False, max_length=22)
@@ -123,7 +138,7 @@ class NotificationDeliveryListApi(APIView):
         query.is_valid(raise_exception=True)
         paging = page_request(request.query_params, DELIVERY_SORTS, default=("-created_at", "id"))
         deliveries = selectors.delivery_list(
-            notification=selectors.notification_get(notification_id=notification_id),
+            notification=_notification(request, notification_id),
             status=query.validated_data.get("status"),
             execution_id=query.validated_data.get("executionId"),
         )
@@ -131,6 +146,8 @@ class NotificationDeliveryListApi(APIView):
 
 
 class NotificationTestApi(APIView):
+    scopes_itself = True  # by the notification's namespaces
+
     @extend_schema(
         operation_id="testNotification",
         summary="Send a `notification.test` delivery now (202); follow it in the delivery log",
@@ -139,5 +156,5 @@ class NotificationTestApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, notification_id: str, **_: Any) -> Response:
-        delivery = services.notification_test(notification_id=notification_id)
+        delivery = services.notification_test(notification_id=_notification(request, notification_id).pk)
         return Response(DeliverySerializer(delivery).data, status=202)

@@ -6,18 +6,34 @@ from datetime import datetime
 
 from django.db.models import Count, Min, QuerySet
 
+from access.roles import Access, Role
 from flowhub.exceptions import NotFound
 
 from .models import Delivery, Notification
 
 
-def notification_list() -> QuerySet[Notification]:
-    return Notification.objects.all()
+def notification_reachable(access: Access, namespaces: list[str]) -> bool:
+    """Whether the caller manages a notification of these namespace prefixes: an editor of each (of every
+    namespace when there are none, which means all)."""
+    if not namespaces:
+        return access.everywhere(Role.EDITOR)
+    return all(access.allows(prefix, Role.EDITOR) for prefix in namespaces)
 
 
-def notification_get(*, notification_id: str) -> Notification:
+def notification_list(*, access: Access) -> QuerySet[Notification]:
+    """The notifications the caller manages."""
+    reachable = [
+        pk
+        for pk, namespaces in Notification.objects.values_list("pk", "namespaces")
+        if notification_reachable(access, namespaces)
+    ]
+    return Notification.objects.filter(pk__in=reachable)
+
+
+def notification_get(*, notification_id: str, access: Access | None = None) -> Notification:
+    """The notification; NotFound too when, given the caller's `access`, it is not theirs to manage."""
     notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:
+    if notification is None or (access is not None and not notification_reachable(access, notification.namespaces)):
         raise NotFound(f"notification '{notification_id}' does not exist")
     return notification
 

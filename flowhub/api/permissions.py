@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from access.roles import Role
-from access.selectors import request_access
+from access.selectors import access_require, request_access
 
 
 def _execution_namespace(execution_id: str) -> str | None:
@@ -44,25 +44,20 @@ def required_role(view: Any, method: str) -> Role:
     return Role.VIEWER if method in SAFE_METHODS else Role.EDITOR
 
 
-def refuse(namespace: str, role: Role, access: Any) -> None:
-    """404 when `namespace` is out of sight, 403 when in sight but `role` does not hold there."""
-    if not access.allows(namespace, Role.VIEWER):
-        raise NotFound()
-    if not access.allows(namespace, role):
-        raise PermissionDenied(f"this needs the {role.label} role on namespace '{namespace}'")
-
-
 class NamespaceRole(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False  # IsAuthenticated answers first; this only keeps anonymous callers out
         access = request_access(request)
         role = required_role(view, request.method)
+        if access.everywhere(role):
+            return True  # no need to look the object's namespace up
         for keyword, namespace_of in NAMESPACE_OF.items():
             if keyword in view.kwargs:
                 namespace = namespace_of(view.kwargs[keyword])
                 if namespace is not None:  # an unknown object is the view's own 404
-                    refuse(namespace, role, access)
+                    what = f"execution '{view.kwargs[keyword]}'" if keyword == "execution_id" else ""
+                    access_require(access, namespace, role, what=what)
                 return True
         if getattr(view, "scopes_itself", False):
             return True

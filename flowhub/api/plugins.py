@@ -26,6 +26,8 @@ class PluginSerializer(serializers.Serializer):
 
 
 class PluginListApi(APIView):
+    scopes_itself = True  # the plugin catalogue holds nothing of a namespace
+
     @extend_schema(
         operation_id="listPlugins",
         summary="Every task and trigger type flowhub knows, built in or installed, sorted by type",
@@ -38,6 +40,8 @@ class PluginListApi(APIView):
 
 
 class PluginSchemaApi(APIView):
+    scopes_itself = True  # the plugin catalogue holds nothing of a namespace
+
     @extend_schema(
         operation_id="getPluginSchema",
         summary="The JSON Schema (2020-12) of a task or trigger type, by full name or alias",

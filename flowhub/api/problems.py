@@ -45,6 +45,8 @@ def _from_known(exc: Exception) -> Problem | None:
         return exc
     if isinstance(exc, service.NotFound):
         return Problem(404, "not-found", "Not found", exc.detail)
+    if isinstance(exc, service.Forbidden):
+        return Problem(403, "forbidden", "Forbidden", exc.detail)
     if isinstance(exc, service.Conflict):
         return Problem(409, "conflict", "Conflict", exc.detail, exc.errors)
     if isinstance(exc, service.Gone):
