@@ -34,7 +34,7 @@ def kv_search(
 ) -> QuerySet[KVEntry]:
     """Live entries of the namespaces the caller sees: in `namespaces`, under the namespace `prefix`, with `text`
     in the key."""
-    entries = KVEntry.objects.live(timezone.now()).filter(namespace_q(access, Role.VIEWER, "namespace_id"))
+    entries = KVEntry.objects.live(timezone.now()).filter(namespace_q(access, Role.VIEWER, "namespace__id"))
     if namespaces:
         entries = entries.filter(namespace_id__in=namespaces)
     if prefix:

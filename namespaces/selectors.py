@@ -43,7 +43,7 @@ def flow_search(
 ) -> QuerySet[Flow]:  # fmt: skip
     """Live flows the caller sees matching every given criterion: namespace or prefix (dot-aware), id text, labels."""
     flows = Flow.objects.select_related("current").filter(deleted=False)
-    flows = flows.filter(namespace_q(access, Role.VIEWER, "namespace_id"))
+    flows = flows.filter(namespace_q(access, Role.VIEWER, "namespace__id"))
     if namespace is not None:
         flows = flows.filter(namespace_id=namespace)
     if namespace_prefix is not None:
@@ -61,7 +61,7 @@ def flow_revisions(*, namespace: str, flow_id: str) -> list[FlowRevision]:
 
 
 def namespaces_with_flows(*, access: Access, text: str | None = None) -> list[str]:
-    names = Flow.objects.filter(namespace_q(access, Role.VIEWER, "namespace_id"), deleted=False)
+    names = Flow.objects.filter(namespace_q(access, Role.VIEWER, "namespace__id"), deleted=False)
     if text:
         names = names.filter(namespace__id__icontains=text)
     return list(names.order_by("namespace_id").values_list("namespace_id", flat=True).distinct())
