@@ -1,7 +1,8 @@
 """Kestra's webhook endpoint: `GET|POST|PUT /executions/webhook/{namespace}/{flowId}/{key}` (kestra-api.md §5).
 
 Open to anyone: the key in the path is the credential (executions/webhooks.py checks it). The body is
-read as bytes, never parsed by DRF, and refused past FLOWHUB_WEBHOOK_MAX_BODY_BYTES.
+read as bytes, never parsed by DRF, and refused past FLOWHUB_WEBHOOK_MAX_BODY_BYTES. Calls are limited
+per webhook key (FLOWHUB_WEBHOOK_RATE_LIMIT).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowhub.api.serializers import CompactSerializer, LabelSerializer
+from flowhub.api.throttles import WebhookThrottle
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid, TooLarge
 
@@ -57,6 +59,7 @@ class WebhookApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     parser_classes: list[type] = []
+    throttle_classes = [WebhookThrottle]  # per webhook key rather than per caller: callers are anonymous
 
     def handle(self, request: Request, namespace: str, flow_id: str, key: str, path: str | None) -> HttpResponse:
         call = WebhookCall(

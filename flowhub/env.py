@@ -48,3 +48,28 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+_RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int] | None:
+    """A rate as DRF writes one, `<requests>/<period>` with the period known by its first letter
+    (`1200/min`, `10/second`, `5000/h`, `1/day`), as (requests, seconds); None when empty or `off`."""
+    text = rate.strip().lower()
+    if text in ("", "off"):
+        return None
+    count, _, period = text.partition("/")
+    if not (count.isascii() and count.isdigit() and int(count) > 0 and period[:1] in _RATE_PERIODS):
+        raise ValueError(f"{rate!r} is not a rate such as 1200/min, nor off")
+    return int(count), _RATE_PERIODS[period[0]]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit setting (see parse_rate), checked at start-up and kept as written."""
+    raw = os.environ.get(name, default)
+    try:
+        parse_rate(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return raw

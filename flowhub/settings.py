@@ -12,8 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_choice, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("FLOWHUB_DATA_DIR", str(BASE_DIR / ".flowhub"))).resolve()
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "flowhub.api.middleware.RequestIdMiddleware",
+    "flowhub.api.throttles.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +154,9 @@ STORAGES = {
 }
 
 # Production hardening (python manage.py check --deploy); see docs/operations.md.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("FLOWHUB_BEHIND_TLS_PROXY", False) else None
+# Behind a proxy, Django believes its X-Forwarded-Proto and the rate limits its X-Forwarded-For.
+FLOWHUB_BEHIND_TLS_PROXY = env_bool("FLOWHUB_BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if FLOWHUB_BEHIND_TLS_PROXY else None
 SECURE_SSL_REDIRECT = env_bool("FLOWHUB_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("FLOWHUB_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -189,9 +193,41 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "flowhub.api.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["flowhub.api.throttles.ApiThrottle"],
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
 }
+
+# Rate limits (docs/access.md, "Rate limits"): requests per caller, per webhook key, per login name and address.
+FLOWHUB_RATE_LIMIT = env_rate("FLOWHUB_RATE_LIMIT", "1200/min")
+FLOWHUB_WEBHOOK_RATE_LIMIT = env_rate("FLOWHUB_WEBHOOK_RATE_LIMIT", "600/min")
+FLOWHUB_LOGIN_RATE_LIMIT = env_rate("FLOWHUB_LOGIN_RATE_LIMIT", "10/min")
+
+
+def _caches(url: str) -> dict[str, dict[str, object]]:
+    """The rate limits' counters live in the cache: this process's memory unless FLOWHUB_CACHE_URL names a Redis
+    that every web process shares (with several web processes, each would otherwise count on its own)."""
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                # Past MAX_ENTRIES the cache drops a third of its keys, counters included: keep that far away.
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        }
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        # A Redis shared with the broker or other programs: flowhub's keys all start with `flowhub:`.
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "flowhub",
+            }
+        }
+    raise ImproperlyConfigured(f"FLOWHUB_CACHE_URL={url!r} must be empty or a redis://, rediss:// or unix:// URL")
+
+
+CACHES = _caches(env_str("FLOWHUB_CACHE_URL", ""))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "flowhub API",

@@ -18,4 +18,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Counting stays on (every response carries the headers) but never refuses; tests/api/test_throttling.py
+# sets the limits it tests.
+FLOWHUB_RATE_LIMIT = FLOWHUB_WEBHOOK_RATE_LIMIT = FLOWHUB_LOGIN_RATE_LIMIT = "1000000/min"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns about a missing one)

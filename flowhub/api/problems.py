@@ -23,6 +23,7 @@ from flowhub.engine import errors as engine
 from flowhub.engine.errors import ErrorDetail
 
 from .middleware import current_request_id
+from .throttles import counted
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/problem+json"
@@ -91,6 +92,7 @@ def _from_known(exc: Exception) -> Problem | None:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
+    exc = counted(exc, context.get("view"), request)
     problem = _from_known(exc)
     if problem is None:
         logger.exception("unhandled error on %s", request.path if request else "?", exc_info=exc)

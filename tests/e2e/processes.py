@@ -33,6 +33,10 @@ def base_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="flowhub.settings",
         FLOWHUB_DATA_DIR=str(data_dir),
         FLOWHUB_SECRET_KEY="e2e-" + "k" * 40,
+        # Bursts (500 webhook calls, 100 followers of one execution) are what some tests are about: not the limits.
+        FLOWHUB_RATE_LIMIT="1000000/min",
+        FLOWHUB_WEBHOOK_RATE_LIMIT="1000000/min",
+        FLOWHUB_LOGIN_RATE_LIMIT="1000000/min",
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)
