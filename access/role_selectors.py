@@ -17,9 +17,9 @@ def role_binding_list(
     *, access: Access, user: Any, namespace_prefix: str | None = None, username: str | None = None,
     group: str | None = None,
 ) -> QuerySet[RoleBinding]:  # fmt: skip
-    bindings = RoleBinding.objects.select_related("user", "group").filter(
-        namespace_q(access, Role.ADMIN) | Q(user=user) | Q(group__user=user)
-    )
+    bindings = RoleBinding.objects.select_related("user", "group")
+    if not access.everywhere(Role.ADMIN):  # (an empty Q, "every row", would vanish from an OR)
+        bindings = bindings.filter(namespace_q(access, Role.ADMIN) | Q(user=user) | Q(group__user=user))
     if namespace_prefix:
         bindings = bindings.filter(Q(namespace=namespace_prefix) | Q(namespace__startswith=f"{namespace_prefix}."))
     if username:
