@@ -19,7 +19,7 @@ from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.namespaces import validate_namespace
 from flowhub.exceptions import Invalid
 
-from .models import NAMESPACE_HELP, ROLE_CHOICES, ApiToken, RoleBinding, TokenBinding
+from .models import ROLE_CHOICES, ApiToken, RoleBinding, TokenBinding
 from .tokens import NAME_MAX, token_create, token_revoke
 
 
@@ -32,7 +32,7 @@ class TokenAddForm(forms.Form):
 
 
 class BindingForm(forms.Form):
-    namespace = forms.CharField(required=False, max_length=150, help_text=NAMESPACE_HELP)
+    namespace = forms.CharField(required=False, max_length=150)
     role = forms.ChoiceField(choices=[("", "---------"), *ROLE_CHOICES], required=False)
 
 
@@ -116,6 +116,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/access/apitoken/created.html", context)
 
 
+FORM_FIELDS = {"name": "name", "expiresAt": "expires_at"}
+
+
 def _show_errors(errors: list[ErrorDetail], form: TokenAddForm, bindings: Any, rows: list[int]) -> None:
     """The service's errors on the form fields they name (`bindings[i].role` is the i-th filled row)."""
     for error in errors:
@@ -123,8 +126,10 @@ def _show_errors(errors: list[ErrorDetail], form: TokenAddForm, bindings: Any, r
         if field == "bindings" and rest:
             index, _, name = rest.partition("].")
             bindings.forms[rows[int(index)]].add_error(name, error.detail)
+        elif field in FORM_FIELDS:
+            form.add_error(FORM_FIELDS[field], error.detail)
         else:
-            form.add_error({"name": "name", "expiresAt": "expires_at"}.get(field), f"{field}: {error.detail}")
+            form.add_error(None, str(error))
 
 
 class RoleBindingForm(forms.ModelForm):

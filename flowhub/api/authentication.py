@@ -30,7 +30,7 @@ from access.tokens import token_mark_used
 
 MAX_REMEMBERED = 1024
 REALM = "flowhub"
-REFUSALS = {
+REFUSAL_DETAILS = {
     "revoked": "the token was revoked",
     "expired": "the token expired at {expires_at}",
     "inactive": "the token's user is inactive",
@@ -111,6 +111,6 @@ def token_authenticated(secret: str) -> ApiToken:
     now = timezone.now()
     if refusal := token_refusal(token, now):
         expires_at = token.expires_at.isoformat().replace("+00:00", "Z") if token.expires_at else ""
-        raise AuthenticationFailed(REFUSALS[refusal].format(expires_at=expires_at))
+        raise AuthenticationFailed(REFUSAL_DETAILS[refusal].format(expires_at=expires_at))
     token_mark_used(token=token, now=now)
     return token

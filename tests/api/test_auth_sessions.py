@@ -8,6 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access.models import ApiToken
+from access.sessions import session_refresh
+from flowhub.exceptions import Conflict
 from tests.conftest import PASSWORD
 
 from .helpers import assert_problem
@@ -220,3 +222,12 @@ def test_me_shows_the_callers_effective_grants(api, ada):
         {"namespace": "acme", "role": "editor"},
         {"namespace": "acme.sales", "role": "admin"},
     ]
+
+
+def test_two_refreshes_of_one_token_cannot_both_win(session):
+    """The race the HTTP test cannot time: both read the token valid, one revokes it first."""
+    first, second = ApiToken.objects.get(), ApiToken.objects.get()
+    session_refresh(token=first)
+    with pytest.raises(Conflict):
+        session_refresh(token=second)
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1

@@ -427,3 +427,14 @@ def test_token_secrets_appear_nowhere_but_in_their_creation_answer(api, admin_cl
         assert secret not in logged
         for response in answers:
             assert secret not in response.content.decode() + str(response.items()) + str(response.cookies)
+
+
+def test_the_admin_adds_role_bindings_with_valid_namespaces_only(admin_client):
+    ada = user_with("ada")
+    add = "/admin/access/rolebinding/add/"
+    refused = admin_client.post(add, {"user": ada.pk, "namespace": "Not Valid", "role": "viewer"})
+    assert refused.status_code == 200 and "must be lower-case letters" in refused.content.decode()
+    assert admin_client.post(add, {"user": ada.pk, "namespace": "acme", "role": "viewer"}).status_code == 302
+    assert admin_client.post(add, {"user": ada.pk, "namespace": "", "role": "viewer"}).status_code == 302
+    assert sorted(ada.role_bindings.values_list("namespace", "role")) == [("", "viewer"), ("acme", "viewer")]
+    assert "(every namespace)" in admin_client.get("/admin/access/rolebinding/").content.decode()
