@@ -178,6 +178,8 @@ FILE_UPLOAD_HANDLERS = ["flowhub.api.uploads.BoundedUploadHandler"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: DRF takes the WWW-Authenticate challenge of a 401 from the first class (see docs/access.md).
+        "flowhub.api.authentication.TokenAuthentication",
         "flowhub.api.authentication.CachedBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -339,3 +341,6 @@ LOGGING = {
 # answered after at most (then 202 with the execution as it is).
 FLOWHUB_WEBHOOK_MAX_BODY_BYTES = env_int("FLOWHUB_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
 FLOWHUB_WEBHOOK_WAIT_SECONDS = env_int("FLOWHUB_WEBHOOK_WAIT_SECONDS", 60, minimum=1)
+
+# Sessions for API clients: how long the token of `POST /auth/login` (or of a refresh) lasts.
+FLOWHUB_SESSION_TOKEN_SECONDS = env_int("FLOWHUB_SESSION_TOKEN_SECONDS", 3600, minimum=1)

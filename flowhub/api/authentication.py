@@ -1,9 +1,13 @@
-"""HTTP basic authentication that runs Django's password hasher once per credential, not per request.
+"""How API callers prove who they are: bearer tokens (`fh_…`), and HTTP basic with a cached password check.
 
 Django's PBKDF2 hasher is made to be slow (about a quarter of a second here), and API clients send
 basic credentials on every request. Once a password is verified, this process remembers an HMAC
 of it next to the user's stored hash; a later request with the same password for the same stored
 hash skips the hasher. Changing the password changes the stored hash, which voids the entry.
+
+A 401 carries the challenge of the first authentication class, TokenAuthentication: one for both
+schemes when the request had no bearer token (basic first: browsers and `curl --anyauth` pick it),
+RFC 6750's `invalid_token` error when it had one.
 """
 
 from __future__ import annotations
@@ -16,9 +20,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from rest_framework.authentication import BasicAuthentication
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, BasicAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from access.models import ApiToken
+from access.token_selectors import token_find, token_refusal
+from access.tokens import token_mark_used
 
 MAX_REMEMBERED = 1024
+REALM = "flowhub"
+REFUSAL_DETAILS = {
+    "revoked": "the token was revoked",
+    "expired": "the token expired at {expires_at}",
+    "inactive": "the token's user is inactive",
+}
 
 
 class _VerifiedPasswords:
@@ -56,3 +72,45 @@ class CachedBasicAuthentication(BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         verified_passwords.remember(user, password)
         return user, auth
+
+
+class TokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer fh_…`: the request acts for the token's user, narrowed by its bindings
+    (`request.auth` is the ApiToken; access.selectors.request_access reads it)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        secret = bearer_secret(request)
+        if secret is None:
+            return None  # not ours: basic or the admin's session may answer
+        token = token_authenticated(secret)
+        return token.user, token
+
+    def authenticate_header(self, request: Any) -> str:
+        if bearer_secret(request, strict=False) is not None:
+            return f'Bearer realm="{REALM}", error="invalid_token"'
+        return f'Basic realm="{REALM}", Bearer realm="{REALM}"'
+
+
+def bearer_secret(request: Any, strict: bool = True) -> str | None:
+    """The secret of a request's `Authorization: Bearer …` header; None without one. `strict`: a header
+    that is not a single credential is refused, as DRF refuses a malformed basic one."""
+    scheme, _, credential = get_authorization_header(request).decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    credential = credential.strip()
+    if strict and (not credential or " " in credential):
+        raise AuthenticationFailed("invalid bearer header: give one token after 'Bearer '")
+    return credential
+
+
+def token_authenticated(secret: str) -> ApiToken:
+    """The token of `secret`, if it may act now (its last use recorded); AuthenticationFailed saying why not."""
+    token = token_find(secret=secret)
+    if token is None:
+        raise AuthenticationFailed("invalid token")
+    now = timezone.now()
+    if refusal := token_refusal(token, now):
+        expires_at = token.expires_at.isoformat().replace("+00:00", "Z") if token.expires_at else ""
+        raise AuthenticationFailed(REFUSAL_DETAILS[refusal].format(expires_at=expires_at))
+    token_mark_used(token=token, now=now)
+    return token

@@ -27,3 +27,13 @@ class CachedBasicScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "basic"}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents API tokens and session tokens (`Authorization: Bearer fh_…`) as the `bearerAuth` scheme."""
+
+    target_class = "flowhub.api.authentication.TokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "fh_…"}

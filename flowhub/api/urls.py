@@ -5,6 +5,7 @@ from django.urls import include, path
 from .plugins import PluginListApi, PluginSchemaApi
 
 urlpatterns = [
+    path("", include("access.urls")),
     path("", include("namespaces.urls")),
     path("", include("executions.urls")),
     path("", include("executions.trigger_urls")),

@@ -116,7 +116,7 @@ def test_unknown_flows_revisions_and_tenants_are_404(api, method, path):
 def test_missing_or_wrong_credentials_are_401_with_a_challenge(anonymous, owner):
     response = anonymous.post("/api/v1/flows", HELLO, content_type=YAML)
     assert_problem(response, 401, "unauthenticated")
-    assert response["WWW-Authenticate"] == 'Basic realm="flowhub"'
+    assert response["WWW-Authenticate"] == 'Basic realm="flowhub", Bearer realm="flowhub"'
     anonymous.credentials(HTTP_AUTHORIZATION="Basic b3duZXI6d3Jvbmc=")  # owner:wrong
     assert_problem(anonymous.get("/api/v1/flows/acme.sales"), 401, "unauthenticated")
     assert not Flow.objects.exists()
