@@ -19,6 +19,8 @@ from audit.services import audit_purge, audit_record
 from executions import executor
 from executions.models import Execution, TaskRun
 from executions.schedules import schedule_tick
+from kv.models import KVEntry
+from namespaces.models import Flow, Secret
 from namespaces.services import flow_create
 from tests.conftest import PASSWORD
 
@@ -202,6 +204,29 @@ def test_an_admin_edit_of_a_flow_is_recorded_as_done_in_the_admin(admin_client):
         "hello",
     )
     assert entry.request_id == response["X-Request-ID"]
+
+
+def test_deletes_in_the_admin_go_through_the_services_and_are_recorded(api, admin_client):
+    api.post("/api/v1/flows", FLOW, content_type=YAML)
+    api.post("/api/v1/flows", FLOW.replace("id: hello", "id: other"), content_type=YAML)
+    api.put("/api/v1/namespaces/acme/kv/colour", '"blue"', content_type="application/json")
+    api.post("/api/v1/namespaces/acme/secrets", {"key": "DB", "value": SECRET_VALUE}, format="json")
+    AuditEntry.objects.all().delete()
+    one = Flow.objects.get(flow_id="other")
+    assert admin_client.post(f"/admin/namespaces/flow/{one.pk}/delete/", {"post": "yes"}).status_code == 302
+    for row in (Flow.objects.get(flow_id="hello"), KVEntry.objects.get(), Secret.objects.get()):
+        action = {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+        response = admin_client.post(f"/admin/{row._meta.app_label}/{row._meta.model_name}/", action)
+        assert response.status_code == 302, response.content.decode()[-2000:]
+    recorded = AuditEntry.objects.order_by("at").values_list("actor_name", "via", "action", "namespace", "target")
+    assert list(recorded) == [
+        ("root", "admin", "flow.delete", "acme", "other"),
+        ("root", "admin", "flow.delete", "acme", "hello"),
+        ("root", "admin", "kv.delete", "acme", "colour"),
+        ("root", "admin", "secret.delete", "acme", "DB"),
+    ]
+    assert all(Flow.objects.values_list("deleted", flat=True)) and Flow.objects.count() == 2
+    assert not KVEntry.objects.exists() and not Secret.objects.exists()
 
 
 def test_a_command_records_who_it_acts_for_and_nobody_is_not_recorded(owner):
