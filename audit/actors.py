@@ -17,7 +17,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from access.models import ApiToken
@@ -69,13 +68,10 @@ def acting_as(user: Any, *, via: str = Via.CLI) -> Iterator[Actor]:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind the TLS proxy (FLOWHUB_BEHIND_TLS_PROXY), the last X-Forwarded-For entry:
-    the one that proxy added, the earlier ones being the caller's own say."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR", "")):
-        address = forwarded.rsplit(",", 1)[-1].strip()
+    """The caller's address. Behind a proxy, uvicorn has already put the client's there from X-Forwarded-For
+    when the proxy is one it trusts (FORWARDED_ALLOW_IPS): the header itself is the caller's own say."""
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
     except ValueError:
         return None
 
