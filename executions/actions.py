@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.inputs import InputSpec
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.states import TERMINAL, State
@@ -45,6 +47,7 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
             execution_transition(execution, State.KILLING)
         task_runs_stop(execution, now)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+        audit_record(action=AuditAction.EXECUTION_KILL, namespace=execution.namespace, target=execution_id)
     if cascade:
         for child_id in subflow_children(execution_id=execution_id):
             with suppress(Conflict):  # it ended meanwhile
@@ -90,6 +93,7 @@ def execution_pause(*, execution_id: str) -> Execution:
         if execution.state != State.RUNNING:
             raise Conflict(f"only a running execution can be paused; '{execution_id}' is {execution.state}")
         execution_transition(execution, State.PAUSED)
+        audit_record(action=AuditAction.EXECUTION_PAUSE, namespace=execution.namespace, target=execution_id)
     return execution
 
 
@@ -111,6 +115,7 @@ def execution_resume(
         pauses.task_runs_resume(parsed, paused, values, timezone.now())
         execution_transition(execution, State.RUNNING)
         transaction.on_commit(partial(enqueue_advance, execution.id))
+        audit_record(action=AuditAction.EXECUTION_RESUME, namespace=execution.namespace, target=execution_id)
     return execution
 
 
@@ -165,6 +170,7 @@ def execution_labels_replace(*, execution_id: str, labels: list[tuple[str, str]]
         execution.labels = [{"key": key, "value": value} for key, value in {**kept, **given}.items()]
         execution.updated_at = timezone.now()
         execution.save(update_fields=["labels", "updated_at"])
+        audit_record(action=AuditAction.EXECUTION_LABEL, namespace=execution.namespace, target=execution_id)
     return execution
 
 
@@ -190,6 +196,9 @@ def task_run_skip(*, execution_id: str, task_run_id: str) -> Execution:
             )
         task_run_transition(task_run, State.SKIPPED, ended_at=timezone.now(), outputs={})
         transaction.on_commit(partial(enqueue_advance, execution.id))
+        audit_record(
+            action=AuditAction.TASK_RUN_SKIP, namespace=execution.namespace, target=execution_id, taskRun=task_run_id
+        )
     return execution
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.states import TERMINAL
 from flowhub.exceptions import Conflict, NotFound
 
@@ -47,6 +49,7 @@ def execution_delete(
             )
         Trigger.objects.filter(last_execution_id=execution.id).update(last_execution_id="")
         _, deleted = execution.delete()
+        audit_record(action=AuditAction.EXECUTION_DELETE, namespace=execution.namespace, target=execution_id)
     files = (
         execution_files_delete(namespace=execution.namespace, flow_id=execution.flow_id, execution_id=execution_id)
         if delete_storage

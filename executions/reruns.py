@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine import inputs as engine_inputs
 from flowhub.engine import reruns
 from flowhub.engine.errors import ErrorDetail
@@ -48,6 +50,9 @@ def execution_restart(*, execution_id: str, revision: int | None = None) -> Exec
         if State(execution.state) not in TERMINAL:
             raise Conflict(f"Execution must be terminated to be restarted, current state is '{execution.state}' !")
         rerun = _planned(execution, reruns.restart, "executionId")
+        audit_record(
+            action=AuditAction.EXECUTION_RESTART, namespace=execution.namespace, target=execution_id, revision=revision
+        )
         if revision is not None:
             target, _ = flow_revision_runnable(flow=execution.flow_revision.flow, revision=revision)
             return replay_create(execution, target, rerun, label=RESTARTED_LABEL)
@@ -93,6 +98,9 @@ def _replay(
         if task_run_id is not None:
             rerun = _planned(source, partial(reruns.replay, task_run_id=task_run_id), "taskRunId")
         replay = replay_create(source, target, rerun, label=REPLAY_LABEL, replay_id=replay_id, inputs=inputs)
+        audit_record(
+            action=AuditAction.EXECUTION_REPLAY, namespace=source.namespace, target=execution_id, replay=replay_id
+        )
         Execution.objects.filter(pk=source.pk).update(labels=_labelled(source.labels, REPLAYED_LABEL))
     return replay
 

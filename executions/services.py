@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine import inputs as engine_inputs
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.ids import new_id
@@ -197,6 +199,10 @@ def _create(
         execution.save(force_insert=True)
         signals.execution_created.send(sender=Execution, execution=execution)
         transaction.on_commit(partial(enqueue_advance, execution.id, delay=delay))
+        # Only a person's: schedules, flow triggers, webhooks and Subflow runs act as nobody (audit/actors.py).
+        audit_record(
+            action=AuditAction.EXECUTION_CREATE, namespace=parsed.namespace, target=execution_id, flow=parsed.id
+        )
     return execution
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "flowhub.apps.FlowhubConfig",
     "access",
+    "audit",
     "namespaces",
     "executions",
     "kv",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.actors.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -268,6 +270,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-notification-deliveries": {"task": "notifications.sweep", "schedule": timedelta(seconds=10)},
     "purge-notification-deliveries": {"task": "notifications.purge", "schedule": timedelta(hours=1)},
+    "purge-audit-log": {"task": "audit.purge", "schedule": timedelta(hours=1)},
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
@@ -315,6 +318,8 @@ FLOWHUB_NOTIFICATION_RETRY_BASE_SECONDS = env_int("FLOWHUB_NOTIFICATION_RETRY_BA
 FLOWHUB_NOTIFICATION_RETRY_MAX_SECONDS = env_int("FLOWHUB_NOTIFICATION_RETRY_MAX_SECONDS", 3600, minimum=1)
 # Delivered and given-up deliveries are deleted, with their attempts, this many days after they ended.
 FLOWHUB_NOTIFICATION_LOG_DAYS = env_int("FLOWHUB_NOTIFICATION_LOG_DAYS", 30, minimum=1)
+# The audit log keeps its entries this many days (0: for ever); an hourly task deletes older ones.
+FLOWHUB_AUDIT_RETENTION_DAYS = env_int("FLOWHUB_AUDIT_RETENTION_DAYS", 365, minimum=0)
 # Where people reach this server (https://flowhub.example.com): notifications link to executions from there.
 FLOWHUB_PUBLIC_URL = env_str("FLOWHUB_PUBLIC_URL", "").rstrip("/")
 # /metrics: public (for a Prometheus inside a trusted network) or behind the API's authentication.

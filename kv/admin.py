@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from flowhub.engine.kv import KVType, coerce, key_problem
 from namespaces.forms import NamespaceField
 
 from .models import KVEntry
-from .services import kv_set
+from .services import kv_delete_many, kv_set
 
 
 class KVEntryForm(forms.ModelForm):
@@ -103,3 +104,10 @@ class KVEntryAdmin(admin.ModelAdmin):
             description=data["description"],
         )
         obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: KVEntry) -> None:
+        kv_delete_many(namespace=obj.namespace_id, keys=[obj.key])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[KVEntry]) -> None:
+        for entry in queryset:
+            kv_delete_many(namespace=entry.namespace_id, keys=[entry.key])

@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.kv import KVType, key_problem
 from flowhub.exceptions import Conflict, Invalid, TooLarge
@@ -51,6 +53,13 @@ def kv_set(
         "expires_at": now + ttl if ttl is not None else None,
     }
     namespace_ensure(namespace=namespace)
+    with transaction.atomic():
+        entry = _stored(namespace, key, fields, overwrite, now)
+        audit_record(action=AuditAction.KV_SET, namespace=namespace, target=key, revision=entry.revision, type=kv_type)
+    return entry
+
+
+def _stored(namespace: str, key: str, fields: dict[str, Any], overwrite: bool, now: datetime) -> KVEntry:
     entries = KVEntry.objects.filter(namespace_id=namespace, key=key)
     if overwrite and entries.update(**fields, revision=F("revision") + 1):
         return entries.get()
@@ -76,7 +85,10 @@ def kv_delete_many(*, namespace: str, keys: list[str]) -> list[str]:
     with transaction.atomic():
         found = set(entries.live(timezone.now()).values_list("key", flat=True))
         entries.delete()
-    return [key for key in dict.fromkeys(keys) if key in found]
+        deleted = [key for key in dict.fromkeys(keys) if key in found]
+        for key in deleted:
+            audit_record(action=AuditAction.KV_DELETE, namespace=namespace, target=key)
+    return deleted
 
 
 def kv_purge_expired(*, now: datetime | None = None) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from contextlib import suppress
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,12 +17,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from flowhub.engine.errors import EngineError, InvalidFlowError
+from flowhub.exceptions import NotFound
 
 from . import file_admin, services  # noqa: F401 (file_admin registers the namespace file browser)
 from .flows import parse_source
 from .forms import NamespaceField
 from .models import Flow, FlowRevision, Namespace, Secret
-from .secrets import name_problem, secret_set
+from .secrets import name_problem, secret_delete, secret_set
 
 
 @admin.register(Namespace)
@@ -135,6 +138,19 @@ class FlowAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Flow) -> None:
         services.flow_delete(namespace=obj.namespace_id, flow_id=obj.flow_id)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Flow]) -> None:
+        """The bulk action deletes as one delete does (softly, audited), not the rows."""
+        for flow in queryset:
+            with suppress(NotFound):  # deleted already
+                services.flow_delete(namespace=flow.namespace_id, flow_id=flow.flow_id)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list[str], dict[str, int], set[str], list]:
+        """What the confirmation page lists: the flows only. The delete is soft, so no revision goes and none is
+        'protected' (Django's collector would refuse, as the flow's current revision points back at it)."""
+        flows = list(objs)
+        refused = set() if self.has_delete_permission(request) else {str(self.model._meta.verbose_name)}
+        return [str(flow) for flow in flows], {str(self.model._meta.verbose_name_plural): len(flows)}, refused, []
+
     def get_urls(self) -> list[Any]:
         diff = path("<int:flow_pk>/diff/", self.admin_site.admin_view(self.diff_view), name="namespaces_flow_diff")
         return [diff, *super().get_urls()]
@@ -235,3 +251,11 @@ class SecretAdmin(admin.ModelAdmin):
             obj.pk = saved.pk
         else:
             Secret.objects.filter(pk=obj.pk).update(description=data["description"])
+
+    def delete_model(self, request: HttpRequest, obj: Secret) -> None:
+        secret_delete(namespace=obj.namespace_id, name=obj.name)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Secret]) -> None:
+        for secret in queryset:
+            with suppress(NotFound):  # deleted meanwhile
+                secret_delete(namespace=secret.namespace_id, name=secret.name)

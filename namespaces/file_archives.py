@@ -22,6 +22,8 @@ from typing import IO
 from django.conf import settings
 from django.core.files import File
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import EngineError, ErrorDetail, InvalidFlowError
 from flowhub.engine.sourceedit import set_top_level
 from flowhub.engine.yamlsource import MAX_SOURCE_BYTES
@@ -174,6 +176,7 @@ def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]]) -> 
             services.flow_update(namespace=namespace, flow_id=flow_id, source=source)
         else:
             services.flow_create(source=source)
+    audit_record(action=AuditAction.FILE_IMPORT, namespace=namespace, files=len(stored), flows=len(plan.flows))
 
 
 class _Bounded(io.RawIOBase):

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
@@ -34,7 +36,7 @@ def namespace_file_write(*, namespace: str, path: str, content: File) -> Namespa
     """Create or overwrite the file at `path` (its directories too) with `content`, read in chunks."""
     path = _file_target(namespace, path)
     blob, size = blob_save(namespace=namespace, content=content)
-    return recorded([blob], lambda: file_revision_add(namespace=namespace, path=path, blob=blob, size=size))
+    return recorded([blob], lambda: _file_written(namespace, path, blob, size, AuditAction.FILE_WRITE))
 
 
 def namespace_file_restore(*, namespace: str, path: str, revision: int) -> NamespaceFile:
@@ -43,7 +45,8 @@ def namespace_file_restore(*, namespace: str, path: str, revision: int) -> Names
     old = namespace_file_revision_get(namespace=namespace, path=path, revision=revision)
     with blob_open(old.blob) as stream:
         blob, size = blob_save(namespace=namespace, content=File(stream))
-    return recorded([blob], lambda: file_revision_add(namespace=namespace, path=path, blob=blob, size=size))
+    restore = AuditAction.FILE_RESTORE
+    return recorded([blob], lambda: _file_written(namespace, path, blob, size, restore, restored=revision))
 
 
 def namespace_directory_create(*, namespace: str, path: str) -> None:
@@ -55,6 +58,7 @@ def namespace_directory_create(*, namespace: str, path: str) -> None:
     with transaction.atomic():
         namespace_ensure(namespace=namespace)
         directories_ensure(namespace=namespace, paths=[*ancestors(path), path], field="path")
+        audit_record(action=AuditAction.DIRECTORY_CREATE, namespace=namespace, target=path)
 
 
 def namespace_file_delete(*, namespace: str, path: str) -> None:
@@ -76,6 +80,7 @@ def namespace_file_delete(*, namespace: str, path: str) -> None:
             files.filter(path=directory).delete()
             directory = parent_of(directory)
         transaction.on_commit(partial(blobs_delete, blobs))
+        audit_record(action=AuditAction.FILE_DELETE, namespace=namespace, target=path)
 
 
 def namespace_file_move(*, namespace: str, source: str, target: str) -> None:
@@ -101,6 +106,7 @@ def namespace_file_move(*, namespace: str, source: str, target: str) -> None:
                     [ErrorDetail("to", f"makes a path inside longer than {MAX_PATH_BYTES} bytes")],
                 )
         NamespaceFile.objects.bulk_update(rows, ["path", "parent"])
+        audit_record(action=AuditAction.FILE_MOVE, namespace=namespace, target=source, to=target)
 
 
 def recorded(blobs: list[str], record: Callable[[], T]) -> T:
@@ -111,6 +117,12 @@ def recorded(blobs: list[str], record: Callable[[], T]) -> T:
     except BaseException:
         blobs_delete(blobs)
         raise
+
+
+def _file_written(namespace: str, path: str, blob: str, size: int, action: AuditAction, **detail: Any) -> NamespaceFile:
+    file = file_revision_add(namespace=namespace, path=path, blob=blob, size=size)
+    audit_record(action=action, namespace=namespace, target=path, revision=file.current.revision, size=size, **detail)
+    return file
 
 
 def file_revision_add(*, namespace: str, path: str, blob: str, size: int) -> NamespaceFile:

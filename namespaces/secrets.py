@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub import crypto
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.namespaces import namespace_lineage
@@ -46,6 +48,13 @@ def secret_set(*, namespace: str, name: str, value: str, description: str | None
     fields = {"ciphertext": crypto.encrypt(value)}
     if description is not None:
         fields["description"] = description
+    with transaction.atomic():
+        secret, created = _secret_upsert(namespace, name, fields)
+        audit_record(action=AuditAction.SECRET_SET, namespace=namespace, target=name, created=created)
+    return secret, created
+
+
+def _secret_upsert(namespace: str, name: str, fields: dict[str, str]) -> tuple[Secret, bool]:
     try:
         with transaction.atomic():
             return Secret.objects.update_or_create(namespace_id=namespace, name=name, defaults=fields)
@@ -54,9 +63,11 @@ def secret_set(*, namespace: str, name: str, value: str, description: str | None
 
 
 def secret_delete(*, namespace: str, name: str) -> None:
-    deleted, _ = Secret.objects.filter(namespace_id=namespace, name=name).delete()
-    if not deleted:
-        raise NotFound(f"no secret '{name}' in namespace '{namespace}'")
+    with transaction.atomic():
+        deleted, _ = Secret.objects.filter(namespace_id=namespace, name=name).delete()
+        if not deleted:
+            raise NotFound(f"no secret '{name}' in namespace '{namespace}'")
+        audit_record(action=AuditAction.SECRET_DELETE, namespace=namespace, target=name)
 
 
 def secret_list(*, namespace: str) -> QuerySet[Secret]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from access.roles import Access, Role
 from access.selectors import access_require
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.namespaces import validate_namespace
@@ -50,7 +54,7 @@ def flow_create(*, source: str, access: Access | None = None) -> Flow:
             except IntegrityError:
                 raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists") from None
         flow.deleted = False
-        return _add_revision(flow, source, parsed)
+        return _add_revision(flow, source, parsed, AuditAction.FLOW_CREATE)
 
 
 def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
@@ -73,7 +77,7 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
             raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
         if flow.current is not None and flow.current.source == source:
             return flow  # an identical save keeps the revision, as Kestra does
-        return _add_revision(flow, source, parsed)
+        return _add_revision(flow, source, parsed, AuditAction.FLOW_UPDATE)
 
 
 def flow_delete(*, namespace: str, flow_id: str) -> None:
@@ -83,6 +87,7 @@ def flow_delete(*, namespace: str, flow_id: str) -> None:
         if not deleted:
             raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
         flow_changed.send(sender=Flow, namespace=namespace, flow_id=flow_id, parsed=None)
+        audit_record(action=AuditAction.FLOW_DELETE, namespace=namespace, target=flow_id)
 
 
 def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None) -> int:
@@ -103,7 +108,7 @@ def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: A
             if flow is None or flow.current is None or parsed_revision(flow.current).disabled == disabled:
                 continue
             source = set_top_level(flow.current.source, "disabled", disabled)
-            _add_revision(flow, source, parse_source(source))
+            _add_revision(flow, source, parse_source(source), AuditAction.FLOW_UPDATE, disabled=disabled)
             changed += 1
     return changed
 
@@ -122,11 +127,13 @@ def flow_duplicate(
     return flow_create(source=source, access=access)
 
 
-def _add_revision(flow: Flow, source: str, parsed: ParsedFlow) -> Flow:
-    """Append the next revision (after a delete, numbering continues) and make it current."""
+def _add_revision(flow: Flow, source: str, parsed: ParsedFlow, action: AuditAction, **detail: Any) -> Flow:
+    """Append the next revision (after a delete, numbering continues) and make it current; audited as `action`."""
     last = FlowRevision.objects.filter(flow=flow).order_by("-revision").values_list("revision", flat=True).first()
-    flow.current = FlowRevision.objects.create(flow=flow, revision=(last or 0) + 1, source=source)
+    revision = (last or 0) + 1
+    flow.current = FlowRevision.objects.create(flow=flow, revision=revision, source=source)
     flow.labels = parsed.labels
     flow.save(update_fields=["current", "deleted", "labels", "updated_at"])
     flow_changed.send(sender=Flow, namespace=flow.namespace_id, flow_id=flow.flow_id, parsed=parsed)
+    audit_record(action=action, namespace=flow.namespace_id, target=flow.flow_id, revision=revision, **detail)
     return flow

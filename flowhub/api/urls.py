@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("kv.urls")),
     path("", include("notifications.urls")),
     path("", include("access.role_urls")),
+    path("", include("audit.urls")),
     path("plugins", PluginListApi.as_view(), name="plugin-list"),
     path("plugins/<str:plugin_type>", PluginSchemaApi.as_view(), name="plugin-schema"),
 ]
