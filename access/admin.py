@@ -17,9 +17,12 @@ from django.utils.html import format_html
 
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.namespaces import validate_namespace
-from flowhub.exceptions import Invalid
+from flowhub.exceptions import Forbidden, Invalid
 
 from .models import ROLE_CHOICES, ApiToken, RoleBinding, TokenBinding
+from .role_services import role_binding_create, role_binding_delete, role_binding_require_admin, role_binding_update
+from .roles import Access, Role
+from .selectors import access_of, namespace_q
 from .tokens import NAME_MAX, token_create, token_revoke
 
 
@@ -133,6 +136,8 @@ def _show_errors(errors: list[ErrorDetail], form: TokenAddForm, bindings: Any, r
 
 
 class RoleBindingForm(forms.ModelForm):
+    access: Access  # the editing user's, set by RoleBindingAdmin.get_form
+
     class Meta:
         model = RoleBinding
         fields = ["user", "group", "namespace", "role"]
@@ -141,6 +146,10 @@ class RoleBindingForm(forms.ModelForm):
         namespace: str = self.cleaned_data["namespace"]
         if namespace and (problem := validate_namespace(namespace)):
             raise forms.ValidationError(problem)
+        try:
+            role_binding_require_admin(self.access, namespace)
+        except Forbidden as error:
+            raise forms.ValidationError(error.detail) from None
         return namespace
 
 
@@ -155,3 +164,37 @@ class RoleBindingAdmin(admin.ModelAdmin):
     @admin.display(description="namespace", ordering="namespace")
     def namespace_shown(self, binding: RoleBinding) -> str:
         return binding.namespace or "(every namespace)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoleBinding]:
+        """The bindings of the namespaces the user administers."""
+        return super().get_queryset(request).filter(namespace_q(access_of(request.user), Role.ADMIN))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: RoleBinding | None = None) -> list[str]:
+        return ["user", "group", "namespace"] if obj is not None else []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.access = access_of(request.user)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: RoleBinding, form: Any, change: bool) -> None:
+        """Through the role services: the same checks as /roles, and an audit row."""
+        access = access_of(request.user)
+        if change:
+            role_binding_update(access=access, binding=obj, role=obj.role)
+        else:
+            created = role_binding_create(
+                access=access,
+                namespace=obj.namespace,
+                role=obj.role,
+                username=obj.user.get_username() if obj.user else None,
+                group=obj.group.name if obj.group else None,
+            )
+            obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: RoleBinding) -> None:
+        role_binding_delete(access=access_of(request.user), binding=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleBinding]) -> None:
+        for binding in queryset:
+            self.delete_model(request, binding)

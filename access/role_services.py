@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.namespaces import validate_namespace
 from flowhub.exceptions import Conflict, Forbidden, Invalid
@@ -47,7 +49,9 @@ def role_binding_create(
     role_binding_require_admin(access, namespace)
     try:
         with transaction.atomic():
-            return RoleBinding.objects.create(namespace=namespace, role=checked_role.label, **holder)
+            binding = RoleBinding.objects.create(namespace=namespace, role=checked_role.label, **holder)
+            _audit(AuditAction.ROLE_CREATE, binding)
+            return binding
     except IntegrityError:
         name = username or group
         raise Conflict(
@@ -58,13 +62,23 @@ def role_binding_create(
 def role_binding_update(*, access: Access, binding: RoleBinding, role: str) -> RoleBinding:
     role_binding_require_admin(access, binding.namespace)
     binding.role = role_checked(role).label
-    binding.save(update_fields=["role"])
+    with transaction.atomic():
+        binding.save(update_fields=["role"])
+        _audit(AuditAction.ROLE_UPDATE, binding)
     return binding
 
 
 def role_binding_delete(*, access: Access, binding: RoleBinding) -> None:
     role_binding_require_admin(access, binding.namespace)
-    binding.delete()
+    with transaction.atomic():
+        _audit(AuditAction.ROLE_DELETE, binding)
+        binding.delete()
+
+
+def _audit(action: AuditAction, binding: RoleBinding) -> None:
+    audit_record(
+        action=action, namespace=binding.namespace, target=str(binding.user or binding.group), role=binding.role
+    )
 
 
 def _holder(username: str | None, group: str | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from flowhub.api.authentication import REALM, bearer_secret, token_authenticated
 from flowhub.api.problems import drf_errors
+from flowhub.api.throttles import ApiThrottle, LoginThrottle
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid
 from namespaces.services import namespace_checked
@@ -53,6 +54,9 @@ class CredentialInRequestApi(APIView):
 
 
 class LoginApi(CredentialInRequestApi):
+    # Per address and name tried, and per address whatever the name: guessing ends in 429s either way.
+    throttle_classes = [ApiThrottle, LoginThrottle]
+
     @extend_schema(
         operation_id="login",
         summary="Trade a username and password (JSON or form) for a session token",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from flowhub.exceptions import NotFound
 
-from .models import ApiToken
+from .models import ApiToken, TokenBinding
 from .roles import Access, Role
+from .selectors import namespace_q
 from .tokens import SECRET_PREFIX, token_digest
 
 REFUSALS = ("unknown", "revoked", "expired", "inactive")
@@ -37,14 +38,21 @@ def token_refusal(token: ApiToken, now: datetime) -> str | None:
 
 
 def token_list(*, caller: Any, access: Access, username: str | None = None) -> QuerySet[ApiToken]:
-    """The caller's own tokens and those they created for others; every token for a superuser acting
-    with all their roles (not through a narrowed token)."""
+    """The caller's own tokens, those they created for others and those within the namespaces they administer;
+    every token for a superuser acting with all their roles (not through a narrowed token)."""
     tokens = ApiToken.objects.select_related("user", "created_by").prefetch_related("bindings")
     if not (caller.is_superuser and access.everywhere(Role.ADMIN)):
-        tokens = tokens.filter(Q(user=caller) | Q(created_by=caller))
+        tokens = tokens.filter(Q(user=caller) | Q(created_by=caller) | Q(pk__in=_administered(access)))
     if username:
         tokens = tokens.filter(user__username=username)
     return tokens
+
+
+def _administered(access: Access) -> QuerySet[ApiToken]:
+    """Tokens narrowed to namespaces the caller administers, all of their bindings: a namespace admin manages
+    the tokens that reach only their namespaces (a token without bindings reaches all its owner's)."""
+    outside = TokenBinding.objects.filter(token=OuterRef("pk")).exclude(namespace_q(access, Role.ADMIN))
+    return ApiToken.objects.filter(bindings__isnull=False).exclude(Exists(outside)).values("pk")
 
 
 def token_get(*, caller: Any, access: Access, token_id: str) -> ApiToken:

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.namespaces import validate_namespace
 from flowhub.exceptions import Invalid
@@ -73,12 +75,17 @@ def token_create(
         TokenBinding.objects.bulk_create(
             TokenBinding(token=token, namespace=grant.namespace, role=grant.role.label) for grant in grants
         )
+        if kind == ApiToken.Kind.API:  # a login's session is not a change anyone made
+            audit_record(action=AuditAction.TOKEN_CREATE, target=token.pk, owner=user.get_username())
     return token, secret
 
 
 def token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke `token` from now on; revoking it again keeps the first time."""
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if revoked and token.kind == ApiToken.Kind.API:
+            audit_record(action=AuditAction.TOKEN_REVOKE, target=token.pk)
     token.refresh_from_db(fields=["revoked_at"])
     return token
 

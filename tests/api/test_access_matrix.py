@@ -23,6 +23,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access.models import ApiToken, RoleBinding
+from access.sessions import session_open
+from access.tokens import token_create
 from executions.models import Execution, LogEntry, TaskRun, Trigger
 from kv.models import KVEntry
 from namespaces.models import Flow, FlowRevision, NamespaceFile, Secret
@@ -65,6 +67,7 @@ MANAGED = "managed"  # 404 for all but those with the role: only they know of it
 REFUSED = "refused"  # 403: creating something there
 EVERYWHERE = "everywhere"  # the role must hold on every namespace (only superusers here): 403 for all others
 ANYONE = "anyone"  # any authenticated caller
+PUBLIC = "public"  # anyone at all: the credential is in the body
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,20 @@ ENDPOINTS = [
     E("GET", "/api/v1/roles/{binding}", "admin", 200, MANAGED),
     E("PUT", "/api/v1/roles/{binding}", "admin", 200, MANAGED, {"role": "editor"}),
     E("DELETE", "/api/v1/roles/{binding}", "admin", 204, MANAGED),
+    # Tokens: {token} belongs to newcomer, narrowed to acme.sales, so acme's admins manage it
+    E("GET", "/api/v1/tokens", "viewer", 200, ANYONE),
+    E("POST", "/api/v1/tokens", "viewer", 201, ANYONE, {"name": "mine"}),
+    E("GET", "/api/v1/tokens/{token}", "admin", 200, MANAGED),
+    E("DELETE", "/api/v1/tokens/{token}", "admin", 204, MANAGED),
+    # Sessions: the credential is in the body, or the caller's own
+    E("POST", "/api/v1/auth/login", "viewer", 200, PUBLIC, {"username": "newcomer", "password": PASSWORD}),
+    E("POST", "/api/v1/auth/refresh", "viewer", 200, PUBLIC, {"token": "{session}"}),
+    E("POST", "/api/v1/auth/validate", "viewer", 200, PUBLIC, {"token": "{session}"}),
+    E("POST", "/api/v1/auth/check-access", "viewer", 200, ANYONE, {"namespace": NS, "action": "execute"}),
+    E("POST", "/api/v1/auth/logout", "viewer", 204, ANYONE),
+    E("GET", "/api/v1/me", "viewer", 200, ANYONE),
+    # Audit log
+    E("GET", "/api/v1/audit", "admin", 200, FILTERED),
     # Server-wide
     E("GET", "/api/v1/plugins", "viewer", 200, ANYONE),
     E("GET", "/api/v1/plugins/io.kestra.plugin.core.log.Log", "viewer", 200, ANYONE),
@@ -278,6 +295,8 @@ def world(api, db, django_capture_on_commit_callbacks):
         "notification": notification,
         "binding": binding.pk,
         "file": started["inputs"]["doc"],
+        "token": token_create(user=newcomer, name="ci", bindings=[(NS, "viewer")], created_by=None)[0].pk,
+        "session": session_open(user=newcomer)[1],
     }
     return callers, values
 
@@ -307,6 +326,8 @@ def allowed(persona: str, endpoint: Endpoint) -> bool:
 
 
 def expected_status(persona: str, endpoint: Endpoint) -> int:
+    if endpoint.scope == PUBLIC:
+        return endpoint.ok
     if persona in ("anonymous", "expired token", "revoked token"):
         return 401
     if endpoint.scope == EVERYWHERE:
@@ -325,7 +346,7 @@ def leaks(response, values: dict[str, object], request_path: str) -> list[str]:
     found += [
         str(value)
         for name, value in values.items()
-        if name in ("ended", "created", "notification")
+        if name in ("ended", "created", "notification", "token")
         and str(value) not in request_path
         and str(value).encode() in shown
     ]
@@ -353,6 +374,8 @@ def call(client: APIClient, endpoint: Endpoint, values: dict[str, object]):
     body = endpoint.body
     if isinstance(body, list):
         body = [item.format(**values) if isinstance(item, str) else item for item in body]
+    elif isinstance(body, dict):
+        body = {key: value.format(**values) if isinstance(value, str) else value for key, value in body.items()}
     if body is None:
         return client.generic(endpoint.method, path)
     if endpoint.content_type == "multipart":
@@ -397,7 +420,15 @@ def test_the_table_covers_every_api_route():
     assert routes - covered == set()
 
 
-SAMPLE = {"ended": "e1", "created": "e2", "task_run": "t1", "notification": "n1", "binding": 1, "file": "kestra:///x"}
+SAMPLE = {
+    "token": "t1",
+    "ended": "e1",
+    "created": "e2",
+    "task_run": "t1",
+    "notification": "n1",
+    "binding": 1,
+    "file": "kestra:///x",
+}
 
 
 def _routes(patterns, prefix=""):

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from access.tokens import token_create
+from audit.actors import acting_as
 from flowhub.exceptions import Invalid
 
 
@@ -39,13 +40,14 @@ class Command(BaseCommand):
                 raise CommandError(f"--bind {binding}: expected NAMESPACE:ROLE, such as acme.sales:editor")
             bindings.append((namespace, role))
         try:
-            _, secret = token_create(
-                user=user,
-                name=options["name"],
-                expires_at=timezone.now() + timedelta(seconds=expires_in) if expires_in else None,
-                bindings=bindings,
-                created_by=None,  # the operator of the server: bindings still stay within the user's roles
-            )
+            with acting_as(user, via="cli"):  # audited as the token's user, from the command line
+                _, secret = token_create(
+                    user=user,
+                    name=options["name"],
+                    expires_at=timezone.now() + timedelta(seconds=expires_in) if expires_in else None,
+                    bindings=bindings,
+                    created_by=None,  # the operator of the server: bindings still stay within the user's roles
+                )
         except Invalid as exc:
             raise CommandError("; ".join(str(error) for error in exc.errors) or exc.detail) from exc
         self.stdout.write(secret)
