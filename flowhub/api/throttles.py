@@ -156,19 +156,15 @@ def _keep_tightest(request: HttpRequest, state: RateLimit) -> None:
         setattr(request, _STATE, state)
 
 
-_REFUSED_BEFORE_THROTTLING = (drf.NotAuthenticated, drf.AuthenticationFailed, drf.PermissionDenied, drf.NotFound)
-
-
 def counted(exc: Exception, view: Any, request: Request | None) -> Exception:
     """The exception a refused request answers with, once the view's throttles have counted it.
 
     DRF throttles after authentication and permissions, so a request those refuse would never count, and
     a password guesser would never be slowed. The problem handler calls this: a request refused before its
-    throttles ran (no state on it yet) is counted now, and past the limit it is the 429 instead."""
-    if request is None or view is None or not isinstance(exc, _REFUSED_BEFORE_THROTTLING):
-        return exc
-    if hasattr(request._request, _STATE):
-        return exc
+    throttles ran (no state on it yet: a 401, a 403, a 404 for a namespace out of sight) is counted now, and
+    past the limit it is the 429 instead."""
+    if request is None or view is None or hasattr(request._request, _STATE):
+        return exc  # not a view's, or counted already
     try:
         view.check_throttles(request)
     except drf.Throttled as throttled:
