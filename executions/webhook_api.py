@@ -57,6 +57,7 @@ class WebhookApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     parser_classes: list[type] = []
+    secret_url_kwargs = ("key",)  # the key is the credential: the request log masks it (flowhub.api.middleware)
 
     def handle(self, request: Request, namespace: str, flow_id: str, key: str, path: str | None) -> HttpResponse:
         call = WebhookCall(

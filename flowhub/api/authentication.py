@@ -1,4 +1,5 @@
-"""HTTP basic authentication that runs Django's password hasher once per credential, not per request.
+"""HTTP basic authentication that runs Django's password hasher once per credential, not per request, and
+session authentication whose CSRF failure is a problem of its own.
 
 Django's PBKDF2 hasher is made to be slow (about a quarter of a second here), and API clients send
 basic credentials on every request. Once a password is verified, this process remembers an HMAC
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from rest_framework import authentication, exceptions
 from rest_framework.authentication import BasicAuthentication
 
 MAX_REMEMBERED = 1024
@@ -56,3 +58,22 @@ class CachedBasicAuthentication(BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         verified_passwords.remember(user, password)
         return user, auth
+
+
+class CsrfFailed(exceptions.PermissionDenied):
+    """An unsafe request with a session cookie but without the CSRF token, or from an untrusted origin."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """A browser's Django session (the admin's login, the API docs' "try it out"), whose CSRF failure is the
+    `csrf-failed` problem with Django's reason rather than any 403."""
+
+    def enforce_csrf(self, request: Any) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise CsrfFailed(str(exc.detail).removeprefix("CSRF Failed: ")) from exc
