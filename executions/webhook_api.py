@@ -60,6 +60,7 @@ class WebhookApi(APIView):
     permission_classes = [AllowAny]
     parser_classes: list[type] = []
     throttle_classes = [WebhookThrottle]  # per webhook key rather than per caller: callers are anonymous
+    secret_url_kwargs = ("key",)  # the key is the credential: the request log masks it (flowhub.api.middleware)
 
     def handle(self, request: Request, namespace: str, flow_id: str, key: str, path: str | None) -> HttpResponse:
         call = WebhookCall(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_choice, env_int, env_list, env_rate, env_str
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,9 +62,13 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# The trace id first and the request log next, so that every response and log line has the id; CORS before
+# anything that may answer on its own (an HTTPS redirect, a static file), so that such answers have its headers.
 MIDDLEWARE = [
     "flowhub.api.middleware.RequestIdMiddleware",
     "flowhub.api.throttles.RateLimitHeadersMiddleware",
+    "flowhub.api.middleware.RequestLogMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,9 +170,24 @@ SESSION_COOKIE_SECURE = env_bool("FLOWHUB_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("FLOWHUB_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env_bool("FLOWHUB_HSTS_PRELOAD", False)
+# A year of HSTS with includeSubDomains is what the browsers' preload lists ask for; such a site says
+# `preload` too unless FLOWHUB_HSTS_PRELOAD=false (check --deploy then warns, security.W021).
+SECURE_HSTS_PRELOAD = env_bool("FLOWHUB_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 365 * 24 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Django's defaults stay: Referrer-Policy same-origin, an HttpOnly session cookie, PBKDF2 passwords. The CSRF
+# cookie is not HttpOnly: nothing gains from it, since the admin's forms carry the token themselves.
+CSRF_FAILURE_VIEW = "flowhub.api.views.csrf_failure"
+
+# CORS (django-cors-headers), for the API only: no origin is allowed unless listed.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOWED_ORIGINS = env_list("FLOWHUB_CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOW_CREDENTIALS = env_bool("FLOWHUB_CORS_ALLOW_CREDENTIALS", False)
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "last-event-id", "x-request-id")
+CORS_EXPOSE_HEADERS = [
+    "X-Request-ID", "X-Total-Count", "Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+    "Retry-After",
+]  # fmt: skip
 
 # Request limits (DESIGN.md §5 rule 5).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FLOWHUB_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
@@ -183,7 +204,7 @@ REST_FRAMEWORK = {
         # First: DRF takes the WWW-Authenticate challenge of a 401 from the first class (see docs/access.md).
         "flowhub.api.authentication.TokenAuthentication",
         "flowhub.api.authentication.CachedBasicAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "flowhub.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -340,6 +361,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id", "routine_tasks"]}
     },
     "root": {"handlers": ["console"], "level": env_str("FLOWHUB_LOG_LEVEL", "INFO")},
+    # flowhub.requests has a line for every response: django.request's warnings about 4xx ones would repeat
+    # it, and a Host not in ALLOWED_HOSTS (scanners send them all day) would log a traceback each time.
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
+    },
 }
 
 # Webhook triggers: the largest body a call may send (413 past it), and how long a `wait: true` call is

@@ -23,5 +23,8 @@ admin.site.site_header = "flowhub"
 admin.site.site_title = "flowhub"
 admin.site.index_title = "Namespaces, flows and executions"
 
+# Problem details on API paths, Django's pages elsewhere (flowhub.api.views).
+handler400 = "flowhub.api.views.bad_request"
+handler403 = "flowhub.api.views.permission_denied"
 handler404 = "flowhub.api.views.not_found"
 handler500 = "flowhub.api.views.server_error"

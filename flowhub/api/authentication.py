@@ -1,4 +1,5 @@
-"""How API callers prove who they are: bearer tokens (`fh_…`), and HTTP basic with a cached password check.
+"""How API callers prove who they are: bearer tokens (`fh_…`), HTTP basic with a cached password check,
+and the admin's session, whose CSRF failure is a problem of its own.
 
 Django's PBKDF2 hasher is made to be slow (about a quarter of a second here), and API clients send
 basic credentials on every request. Once a password is verified, this process remembers an HMAC
@@ -21,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from rest_framework import authentication, exceptions
 from rest_framework.authentication import BaseAuthentication, BasicAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -114,3 +116,22 @@ def token_authenticated(secret: str) -> ApiToken:
         raise AuthenticationFailed(REFUSAL_DETAILS[refusal].format(expires_at=expires_at))
     token_mark_used(token=token, now=now)
     return token
+
+
+class CsrfFailed(exceptions.PermissionDenied):
+    """An unsafe request with a session cookie but without the CSRF token, or from an untrusted origin."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """A browser's Django session (the admin's login, the API docs' "try it out"), whose CSRF failure is the
+    `csrf-failed` problem with Django's reason rather than any 403."""
+
+    def enforce_csrf(self, request: Any) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise CsrfFailed(str(exc.detail).removeprefix("CSRF Failed: ")) from exc

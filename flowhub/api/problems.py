@@ -2,7 +2,9 @@
 
 `{"type", "title", "status", "detail", "instance", "errors": [{"path", "detail", "line"?,
 "column"?}], "traceId"}` with `application/problem+json`; the trace id is also the
-`X-Request-ID` response header.
+`X-Request-ID` response header. `problem_for` maps an exception to its problem for DRF's views
+(`problem_exception_handler`) and for Django's error handlers alike (flowhub.api.views); docs/errors.md
+lists the types.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.conf import settings
+from django.core.exceptions import BadRequest, DisallowedHost, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -22,8 +26,10 @@ from flowhub import exceptions as service
 from flowhub.engine import errors as engine
 from flowhub.engine.errors import ErrorDetail
 
+from .authentication import CsrfFailed
 from .middleware import current_request_id
 from .throttles import counted
+from .uploads import UploadTooLarge
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/problem+json"
@@ -40,8 +46,18 @@ class Problem(drf.APIException):
         self.errors = errors or []
 
 
-def _from_known(exc: Exception) -> Problem | None:
-    """Translate service, engine and framework errors into problems; None for anything else."""
+def csrf_failed(reason: str) -> Problem:
+    """A request with a session cookie but without the CSRF token or a trusted origin (Django's reason says which)."""
+    return Problem(403, "csrf-failed", "CSRF check failed", f"CSRF check failed: {reason}")
+
+
+def internal_error() -> Problem:
+    """What any exception no mapping knows becomes: the body says nothing of it, the log says all."""
+    return Problem(500, "internal-error", "Internal error", "an unexpected error occurred")
+
+
+def problem_for(exc: Exception) -> Problem | None:
+    """Translate service, engine and framework errors into problems; None for anything else (a bug: a 500)."""
     if isinstance(exc, Problem):
         return exc
     if isinstance(exc, service.NotFound):
@@ -60,14 +76,29 @@ def _from_known(exc: Exception) -> Problem | None:
         return Problem(422, "invalid-entity", "Invalid flow", "the flow is invalid: " + str(exc), exc.errors)
     if isinstance(exc, engine.InvalidInputsError):
         return Problem(422, "validation-failed", "Invalid inputs", "invalid inputs: " + str(exc), exc.errors)
-    if isinstance(exc, engine.FlowTooLargeError | RequestDataTooBig):
+    if isinstance(exc, engine.FlowTooLargeError | UploadTooLarge):
         return Problem(413, "payload-too-large", "Payload too large", str(exc))
+    if isinstance(exc, RequestDataTooBig):  # Django's words name its setting, not the limit
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = f"the request body, uploaded files aside, is larger than the limit of {limit} bytes"
+        return Problem(413, "payload-too-large", "Payload too large", detail)
+    if isinstance(exc, DisallowedHost):
+        return Problem(400, "invalid-host", "Invalid Host header", "the Host header names no site this server serves")
+    if isinstance(exc, SuspiciousOperation):
+        # Django's words may quote the request (a file name, a header) or name settings: none are echoed.
+        return Problem(400, "bad-request", "Bad request", "the request was refused as malformed or unsafe")
+    if isinstance(exc, BadRequest):
+        return Problem(400, "bad-request", "Bad request", str(exc))
     if isinstance(exc, drf.ParseError):
         return Problem(422, "invalid-request-body", "Invalid request body", str(exc.detail))
+    if isinstance(exc, MultiPartParserError):
+        return Problem(422, "invalid-request-body", "Invalid request body", f"the multipart body is invalid: {exc}")
     if isinstance(exc, drf.UnsupportedMediaType):
         return Problem(415, "unsupported-media-type", "Unsupported media type", str(exc.detail))
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return Problem(401, "unauthenticated", "Unauthenticated", str(exc.detail))
+    if isinstance(exc, CsrfFailed):
+        return csrf_failed(exc.reason)
     if isinstance(exc, drf.PermissionDenied | PermissionDenied):
         return Problem(403, "forbidden", "Forbidden", "you may not do this")
     if isinstance(exc, drf.NotFound | Http404):
@@ -90,13 +121,14 @@ def _from_known(exc: Exception) -> Problem | None:
     return None
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
     exc = counted(exc, context.get("view"), request)
-    problem = _from_known(exc)
+    problem = problem_for(exc)
     if problem is None:
-        logger.exception("unhandled error on %s", request.path if request else "?", exc_info=exc)
-        problem = Problem(500, "internal-error", "Internal error", "an unexpected error occurred")
+        # DRF re-raises it: Django logs it with its traceback (django.request) while the trace id is still
+        # set, and answers with handler500 (flowhub.api.views.server_error), as for any view.
+        return None
     set_rollback()
     headers = {}
     if auth_header := getattr(exc, "auth_header", None):

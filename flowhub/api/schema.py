@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 TENANT_PREFIX = "/api/v1/main/"
@@ -37,3 +38,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "fh_…"}
+
+
+class FlowhubSessionScheme(SessionScheme):
+    """Documents flowhub's session authentication as DRF's (`cookieAuth`): only its CSRF failure differs."""
+
+    target_class = "flowhub.api.authentication.SessionAuthentication"

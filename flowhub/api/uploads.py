@@ -11,9 +11,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 
+class UploadTooLarge(RequestDataTooBig):
+    """One uploaded file past FLOWHUB_MAX_UPLOAD_BYTES (Django's own RequestDataTooBig is the rest of the body)."""
+
+
 class BoundedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         limit = settings.FLOWHUB_MAX_UPLOAD_BYTES
         if start + len(raw_data) > limit:
-            raise RequestDataTooBig(f"an uploaded file is larger than the limit of {limit} bytes")
+            raise UploadTooLarge(f"an uploaded file is larger than the limit of {limit} bytes")
         return super().receive_data_chunk(raw_data, start)

@@ -55,7 +55,10 @@ class Command(BaseCommand):
 def _commands(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
     return {
-        "web": [python, "-m", "uvicorn", "flowhub.asgi:application", "--host", host, "--port", str(port)],
+        # flowhub.requests logs each request, with its trace id: uvicorn's access log would repeat it without.
+        "web": [
+            python, "-m", "uvicorn", "flowhub.asgi:application", "--host", host, "--port", str(port), "--no-access-log",
+        ],
         "worker": [
             python, "-m", "celery", "-A", "flowhub", "worker", "--queues", "executor,worker",
             "--concurrency", str(settings.FLOWHUB_WORKER_CONCURRENCY), "--loglevel", "INFO",
