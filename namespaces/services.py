@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from access.roles import Access, Role
@@ -33,8 +35,11 @@ def namespace_ensure(*, namespace: str) -> Namespace:
     return Namespace.objects.get_or_create(id=namespace)[0]
 
 
-def flow_create(*, source: str, access: Access | None = None) -> Flow:
-    """A new flow from `source`; with `access`, only in a namespace where the caller is an editor."""
+def flow_create(*, source: str, access: Access | None = None, saved_by: Any = None) -> Flow:
+    """A new flow from `source`; with `access`, only in a namespace where the caller is an editor.
+
+    `saved_by` is the user saving it, whose roles its executions act with beyond its namespace
+    (executions/reach.py); None is the server itself (an import, a command), whose flows are unrestricted."""
     parsed = parse_source(source)
     if access is not None:
         access_require(access, parsed.namespace, Role.EDITOR, hidden=False)
@@ -50,10 +55,11 @@ def flow_create(*, source: str, access: Access | None = None) -> Flow:
             except IntegrityError:
                 raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists") from None
         flow.deleted = False
-        return _add_revision(flow, source, parsed)
+        return _add_revision(flow, source, parsed, saved_by)
 
 
-def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
+def flow_update(*, namespace: str, flow_id: str, source: str, saved_by: Any = None) -> Flow:
+    """A new revision of the flow from `source`, saved by `saved_by` (as `flow_create`'s)."""
     parsed = parse_source(source)
     mismatches = [
         ErrorDetail(field, f"must be '{expected}' as in the URL, got '{given}'")
@@ -73,7 +79,7 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
             raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
         if flow.current is not None and flow.current.source == source:
             return flow  # an identical save keeps the revision, as Kestra does
-        return _add_revision(flow, source, parsed)
+        return _add_revision(flow, source, parsed, saved_by)
 
 
 def flow_delete(*, namespace: str, flow_id: str) -> None:
@@ -85,9 +91,11 @@ def flow_delete(*, namespace: str, flow_id: str) -> None:
         flow_changed.send(sender=Flow, namespace=namespace, flow_id=flow_id, parsed=None)
 
 
-def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None) -> int:
-    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision); how many changed.
-    With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
+def flows_set_disabled(
+    *, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None, saved_by: Any = None
+) -> int:
+    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision, saved by `saved_by`);
+    how many changed. With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
     if access is not None:
         for namespace, flow_id in refs:
             access_require(access, namespace, Role.EDITOR, what=f"flow '{namespace}.{flow_id}'")
@@ -103,15 +111,21 @@ def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: A
             if flow is None or flow.current is None or parsed_revision(flow.current).disabled == disabled:
                 continue
             source = set_top_level(flow.current.source, "disabled", disabled)
-            _add_revision(flow, source, parse_source(source))
+            _add_revision(flow, source, parse_source(source), saved_by)
             changed += 1
     return changed
 
 
 def flow_duplicate(
-    *, namespace: str, flow_id: str, new_namespace: str, new_id: str, access: Access | None = None
+    *,
+    namespace: str,
+    flow_id: str,
+    new_namespace: str,
+    new_id: str,
+    access: Access | None = None,
+    saved_by: Any = None,
 ) -> Flow:
-    """A copy of a flow under another id and/or namespace, its YAML rewritten to match."""
+    """A copy of a flow under another id and/or namespace, its YAML rewritten to match, saved by `saved_by`."""
     original = Flow.objects.select_related("current").filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
     flow = original.first()
     if flow is None or flow.current is None:
@@ -119,13 +133,19 @@ def flow_duplicate(
     if (new_namespace, new_id) == (namespace, flow_id):
         raise Invalid("a duplicate needs another id or namespace", [ErrorDetail("id", "same as the original")])
     source = set_top_level(set_top_level(flow.current.source, "id", new_id), "namespace", new_namespace)
-    return flow_create(source=source, access=access)
+    return flow_create(source=source, access=access, saved_by=saved_by)
 
 
-def _add_revision(flow: Flow, source: str, parsed: ParsedFlow) -> Flow:
-    """Append the next revision (after a delete, numbering continues) and make it current."""
+def _add_revision(flow: Flow, source: str, parsed: ParsedFlow, saved_by: Any) -> Flow:
+    """Append the next revision (after a delete, numbering continues), saved by `saved_by`, and make it current."""
     last = FlowRevision.objects.filter(flow=flow).order_by("-revision").values_list("revision", flat=True).first()
-    flow.current = FlowRevision.objects.create(flow=flow, revision=(last or 0) + 1, source=source)
+    flow.current = FlowRevision.objects.create(
+        flow=flow,
+        revision=(last or 0) + 1,
+        source=source,
+        saved_by=saved_by,
+        saved_by_name=saved_by.get_username() if saved_by is not None else "",
+    )
     flow.labels = parsed.labels
     flow.save(update_fields=["current", "deleted", "labels", "updated_at"])
     flow_changed.send(sender=Flow, namespace=flow.namespace_id, flow_id=flow.flow_id, parsed=parsed)
