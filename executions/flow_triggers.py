@@ -3,7 +3,9 @@
 
 It runs in the transaction that ended the execution, so each end fires each trigger once, and it
 runs at every end: without any Flow trigger it costs one indexed query; with some, one more for
-their flows, whose revisions are parsed once per process.
+their flows, whose revisions are parsed once per process, and one for the role bindings of those
+revisions' savers when the ended execution is outside their flows' namespaces: a trigger reacts only
+to executions its flow's saver may see (reach.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from access.roles import Role
 from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts
 from flowhub.engine.errors import InvalidInputsError
 from flowhub.engine.flow_triggers import (
@@ -35,6 +38,7 @@ from namespaces.flows import parsed_revision
 from namespaces.models import Flow
 
 from .models import Execution, Trigger
+from .reach import reach_allowed, savers_load
 from .services import execution_create_failed
 from .triggered import trigger_execution_create, trigger_functions, trigger_labels, trigger_record
 
@@ -53,7 +57,7 @@ def flow_triggers_fire(*, upstream: Execution) -> None:
     execution of it saying why (as Kestra 2 does, for the flow's owners to see, not the upstream's);
     any other failure is logged.
     """
-    listeners = _listeners(upstream)
+    listeners = _in_sight(_listeners(upstream), upstream.namespace)
     if not listeners:
         return
     ended = _upstream(upstream)
@@ -83,7 +87,10 @@ def _listeners(upstream: Execution) -> list[Listener]:
     wanted = Q()
     for namespace, flow_id in {(namespace, flow_id) for namespace, flow_id, _ in keys}:
         wanted |= Q(namespace_id=namespace, flow_id=flow_id)
-    flows = {(flow.namespace_id, flow.flow_id): flow for flow in Flow.objects.select_related("current").filter(wanted)}
+    flows = {
+        (flow.namespace_id, flow.flow_id): flow
+        for flow in Flow.objects.select_related("current__saved_by").filter(wanted)
+    }
     listeners: list[Listener] = []
     for namespace, flow_id, trigger_id in keys:
         flow = flows.get((namespace, flow_id))
@@ -96,10 +103,22 @@ def _listeners(upstream: Execution) -> list[Listener]:
     return listeners
 
 
+def _in_sight(listeners: list[Listener], namespace: str) -> list[Listener]:
+    """The listeners whose flow's saver may see `namespace`: a trigger neither reacts to nor receives the
+    outputs of executions that are not its saver's to read."""
+    savers_load(((flow.namespace_id, flow.current) for flow, _, _ in listeners if flow.current), namespace, Role.VIEWER)
+    return [listener for listener in listeners if _sees(listener[0], namespace)]
+
+
+def _sees(flow: Flow, namespace: str) -> bool:
+    assert flow.current is not None
+    return reach_allowed(flow_namespace=flow.namespace_id, revision=flow.current, target=namespace, role=Role.VIEWER)
+
+
 def _fire(
     flow: Flow, parsed: ParsedFlow, trigger: FlowTrigger, upstream: Execution, ended: Upstream, now: datetime
 ) -> None:
-    functions = trigger_functions(parsed.namespace)
+    functions = trigger_functions(flow)
     variables = flow_trigger_variables(ended, upstream.outputs)
     context = trigger_context(parsed, ended.facts, variables, functions)
     try:
@@ -144,6 +163,8 @@ def _awaited_executions(flow: Flow, trigger: FlowTrigger, ended: Upstream, now: 
     awaited = preconditions.still_awaited(ended.facts) if preconditions else ()
     if preconditions is None or not awaited:
         return []
+    if not all(_sees(flow, upstream_flow.namespace) for upstream_flow in awaited):
+        return None  # their outputs would reach the trigger's execution
     bounds = preconditions.timeWindow.bounds(now)
     keys = {"namespace": flow.namespace_id, "flow_id": flow.flow_id, "trigger_id": trigger.id}
     row = Trigger.objects.select_for_update().filter(**keys).first()

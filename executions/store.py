@@ -1,5 +1,8 @@
 """The engine's ports on the services: `NamespaceStore` (what `kv()`, `secret()`, `read()` and `errorLogs()`
-reach) and `TaskServices` (what running tasks do with KV entries, namespace files and execution files)."""
+reach) and `TaskServices` (what running tasks do with KV entries, namespace files and execution files).
+
+Each is made for one run of a flow revision and checks, through its `Reach`, every namespace it is asked
+to reach (reach.py). `secret()` needs no check: it only ever reads the flow's own namespace and its parents."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from access.roles import Role
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.kv import KVType
@@ -32,6 +36,7 @@ from namespaces.secrets import secret_resolve
 
 from .files import SCHEME, execution_file_open, execution_prefix
 from .models import Execution, LogEntry
+from .reach import Reach
 from .serializers import LogEntrySerializer
 
 MAX_ERROR_LOGS = 1000
@@ -39,13 +44,18 @@ MAX_ERROR_LOGS = 1000
 
 
 class ServicesStore:
+    def __init__(self, reach: Reach):
+        self.reach = reach
+
     def kv(self, namespace: str, key: str, *, inherit: bool, error_on_missing: bool) -> Any:
+        self.reach.require(namespace, Role.VIEWER)
         return kv_value(namespace=namespace, key=key, inherit=inherit, error_on_missing=error_on_missing)
 
     def secret(self, namespace: str, name: str) -> str:
         return secret_resolve(namespace=namespace, name=name)
 
     def read(self, namespace: str, path: str) -> str:
+        self.reach.require(namespace, Role.VIEWER)
         return namespace_file_read_text(namespace=namespace, path=path, max_bytes=MAX_OUTPUT_CHARS)
 
     def read_execution_file(self, execution: ExecutionRef, uri: str) -> str:
@@ -60,46 +70,55 @@ class ServicesStore:
         return list(LogEntrySerializer(lines.order_by("timestamp", "id")[:MAX_ERROR_LOGS], many=True).data)
 
 
-STORE = ServicesStore()
-
-
 def template_functions(execution: Execution, revealed: RevealedSecrets) -> dict[str, Any]:
     """The functions templates of `execution` may call: `kv()`, `secret()`, `read()`, `errorLogs()`."""
     scope = ExecutionRef(execution.namespace, execution.flow_id, execution.id)
-    return namespace_functions(STORE, execution.namespace, revealed, scope)
+    return namespace_functions(ServicesStore(Reach.of(execution)), execution.namespace, revealed, scope)
 
 
 class ServicesTaskServices:
+    def __init__(self, reach: Reach):
+        self.reach = reach
+
     def kv_get(self, namespace: str, key: str, *, error_on_missing: bool) -> Any:
+        self.reach.require(namespace, Role.VIEWER)
         return kv_value(namespace=namespace, key=key, inherit=False, error_on_missing=error_on_missing)
 
     def kv_set(
         self, namespace: str, key: str, value: Any, *, kv_type: KVType, ttl: timedelta | None, overwrite: bool
     ) -> None:
+        self.reach.require(namespace, Role.EDITOR)
         kv_set(namespace=namespace, key=key, kv_type=kv_type, value=value, ttl=ttl, overwrite=overwrite)
 
     def kv_delete(self, namespace: str, key: str) -> bool:
+        self.reach.require(namespace, Role.EDITOR)
         return kv_delete(namespace=namespace, key=key)
 
     def kv_keys(self, namespace: str) -> list[str]:
+        self.reach.require(namespace, Role.VIEWER)
         return list(kv_list(namespace=namespace).values_list("key", flat=True))
 
     def namespace_file_paths(self, namespace: str) -> list[str]:
+        self.reach.require(namespace, Role.VIEWER)
         files = namespace_files(namespace=namespace).filter(kind=NamespaceFile.Kind.FILE)
         return list(files.order_by("path").values_list("path", flat=True))
 
     def namespace_file_open(self, namespace: str, path: str) -> IO[bytes]:
+        self.reach.require(namespace, Role.VIEWER)
         return namespace_file_open(namespace=namespace, path=path)
 
     def namespace_file_write(self, namespace: str, path: str, content: IO[bytes]) -> None:
+        self.reach.require(namespace, Role.EDITOR)
         namespace_file_write(namespace=namespace, path=path, content=File(content))
 
     def namespace_file_delete(self, namespace: str, path: str) -> None:
+        self.reach.require(namespace, Role.EDITOR)
         namespace_file_delete(namespace=namespace, path=path)
 
     def namespace_files_materialize(
         self, namespace: str, directory: Path, include: Sequence[str], exclude: Sequence[str]
     ) -> list[str]:
+        self.reach.require(namespace, Role.VIEWER)
         return namespace_files_materialize(namespace=namespace, directory=directory, include=include, exclude=exclude)
 
     def execution_file_write(self, run: TaskRunRef, name: str, content: IO[bytes]) -> str:
@@ -130,6 +149,3 @@ def _lineage_prefixes(execution: ExecutionRef) -> list[str]:
         prefixes.append(execution_prefix(parent["namespace"], parent["flow_id"], parent["id"]))
         parent_id = parent["parent_id"]
     return prefixes
-
-
-TASK_SERVICES = ServicesTaskServices()

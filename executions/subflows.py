@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from access.roles import Role
 from flowhub.engine.errors import EngineError, InvalidInputsError
 from flowhub.engine.states import TERMINAL, State
 from flowhub.engine.subflows import child_labels, subflow_call, subflow_outputs, subflow_result, subflow_trigger
@@ -28,6 +29,7 @@ from namespaces.selectors import flow_get
 from .dispatch import enqueue_advance
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .reach import Reach
 from .services import execution_create
 from .transitions import task_run_transition
 
@@ -39,10 +41,13 @@ class SubflowNotStarted(EngineError):
 def subflow_start(execution: Execution, run: TaskRun, task: Subflow, render: Callable[[Any], Any]) -> dict[str, Any]:
     """Create the execution `run` calls for, as a child of `execution`; the run's outputs `{executionId}`.
 
-    Raises an EngineError naming the reason when the child cannot be created. Called in the
-    executor's transaction: the child's first `advance` is sent once that commits.
+    Raises an EngineError naming the reason when the child cannot be created, or when whoever saved the
+    calling flow may not start flows in the child's namespace (reach.py). Called in the executor's
+    transaction: the child's first `advance` is sent once that commits.
     """
     call = subflow_call(task, render)
+    # Checked before the flow is looked up: whether it exists is not for everyone to learn.
+    Reach.of(execution).require(call.namespace, Role.EXECUTOR)
     limit = settings.FLOWHUB_MAX_SUBFLOW_DEPTH
     if _depth(execution, limit) >= limit:
         raise SubflowNotStarted(

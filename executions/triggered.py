@@ -13,13 +13,17 @@ from flowhub.exceptions import Invalid
 from namespaces.models import Flow
 
 from .models import Execution
+from .reach import Reach
 from .services import execution_create
-from .store import STORE
+from .store import ServicesStore
 
 
-def trigger_functions(namespace: str) -> dict[str, Any]:
-    """`kv()`, `secret()` and `read()` for a trigger's expressions, as the flow's own tasks have them."""
-    return namespace_functions(STORE, namespace, RevealedSecrets())
+def trigger_functions(flow: Flow) -> dict[str, Any]:
+    """`kv()`, `secret()` and `read()` for the expressions of a trigger of `flow`'s current revision, as the
+    flow's own tasks have them."""
+    assert flow.current is not None
+    reach = Reach(flow.namespace_id, flow.flow_id, flow.current)
+    return namespace_functions(ServicesStore(reach), flow.namespace_id, RevealedSecrets())
 
 
 def trigger_labels(trigger: TriggerDefinition, context: dict[str, Any]) -> list[tuple[str, str]]:

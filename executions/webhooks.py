@@ -86,7 +86,7 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
         raise NotFound(NOT_FOUND) from None
     assert flow.current is not None
     parsed = parsed_revision(flow.current)
-    functions = trigger_functions(namespace)
+    functions = trigger_functions(flow)
     trigger = _opened(parsed, call.key, functions)
     if parsed.disabled:
         raise Conflict(f"flow '{flow}' is disabled")

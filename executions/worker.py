@@ -37,8 +37,9 @@ from .followup import advance_after_task
 from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
+from .reach import Reach
 from .run_context import task_run_variables
-from .store import TASK_SERVICES, template_functions
+from .store import ServicesTaskServices, template_functions
 from .transitions import history_entry, task_run_transition
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ def run_context(task_run: TaskRun, sink: BufferedLogSink, **options: Any) -> Run
     """The context a task runs in as `task_run`, its variables still to fill (`attempt` does)."""
     execution = task_run.execution
     run = TaskRunRef(execution.namespace, execution.flow_id, execution.id, task_run.task_id, task_run.id)
-    return RunContext({}, sink, RevealedSecrets(), services=TASK_SERVICES, task_run=run, **options)
+    services = ServicesTaskServices(Reach.of(execution))
+    return RunContext({}, sink, RevealedSecrets(), services=services, task_run=run, **options)
 
 
 def attempt(

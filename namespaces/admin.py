@@ -112,8 +112,11 @@ class FlowAdmin(admin.ModelAdmin):
 
     @admin.display(description="revisions")
     def history(self, flow: Flow) -> str:
-        entries = ((revision.revision, f"{revision.created_at:%Y-%m-%d %H:%M:%S}") for revision in flow.revisions.all())
-        return format_html_join(mark_safe("<br>"), "revision {} saved {} UTC", entries)
+        entries = (
+            (revision.revision, f"{revision.created_at:%Y-%m-%d %H:%M:%S}", revision.saved_by_name or "the server")
+            for revision in flow.revisions.all()
+        )
+        return format_html_join(mark_safe("<br>"), "revision {} saved {} UTC by {}", entries)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("current")
@@ -122,9 +125,11 @@ class FlowAdmin(admin.ModelAdmin):
         """Save through the flow services, as the API does; the form already validated the source."""
         source = form.cleaned_data["source"]
         if change:
-            saved = services.flow_update(namespace=obj.namespace_id, flow_id=obj.flow_id, source=source)
+            saved = services.flow_update(
+                namespace=obj.namespace_id, flow_id=obj.flow_id, source=source, saved_by=request.user
+            )
         else:
-            saved = services.flow_create(source=source)
+            saved = services.flow_create(source=source, saved_by=request.user)
         obj.pk, obj.namespace_id, obj.flow_id, obj.current = saved.pk, saved.namespace_id, saved.flow_id, saved.current
         if gaps := parse_source(source).not_runnable:
             messages.warning(
@@ -188,10 +193,10 @@ def _revision_number(raw: str | None, default: int, revisions: dict[int, FlowRev
 
 @admin.register(FlowRevision)
 class FlowRevisionAdmin(admin.ModelAdmin):
-    list_display = ["flow", "revision", "created_at"]
+    list_display = ["flow", "revision", "saved_by_name", "created_at"]
     list_filter = ["flow__namespace"]
     search_fields = ["flow__flow_id", "source"]
-    readonly_fields = ["flow", "revision", "source", "created_at"]
+    readonly_fields = ["flow", "revision", "source", "saved_by", "saved_by_name", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -101,7 +101,7 @@ class FlowCreateApi(APIView):
         tags=["Flows"],
     )
     def post(self, request: Request, **_: Any) -> Response:
-        flow = services.flow_create(source=request.data or "", access=request_access(request))
+        flow = services.flow_create(source=request.data or "", access=request_access(request), saved_by=request.user)
         return Response(flow_json(flow, flow.current, with_source=True))
 
 
@@ -134,7 +134,9 @@ class FlowDetailApi(APIView):
         tags=["Flows"],
     )
     def put(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
-        flow = services.flow_update(namespace=namespace, flow_id=flow_id, source=request.data or "")
+        flow = services.flow_update(
+            namespace=namespace, flow_id=flow_id, source=request.data or "", saved_by=request.user
+        )
         return Response(flow_json(flow, flow.current, with_source=True))
 
     @extend_schema(
@@ -288,7 +290,9 @@ def _toggle_view(disabled: bool, operation_id: str) -> type[APIView]:
             refs = FlowRefSerializer(data=request.data, many=True)
             refs.is_valid(raise_exception=True)
             pairs = [(ref["namespace"], ref["id"]) for ref in refs.validated_data]
-            changed = services.flows_set_disabled(refs=pairs, disabled=disabled, access=request_access(request))
+            changed = services.flows_set_disabled(
+                refs=pairs, disabled=disabled, access=request_access(request), saved_by=request.user
+            )
             return Response({"count": changed})
 
     FlowToggleApi.__name__ = FlowToggleApi.__qualname__ = f"Flow{'Disable' if disabled else 'Enable'}ByIdsApi"
@@ -322,6 +326,7 @@ class FlowDuplicateApi(APIView):
             new_namespace=body.validated_data.get("namespace", namespace),
             new_id=body.validated_data.get("id", flow_id),
             access=request_access(request),
+            saved_by=request.user,
         )
         return Response(flow_json(flow, flow.current, with_source=True))
 

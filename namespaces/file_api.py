@@ -127,7 +127,7 @@ class NamespaceFileApi(APIView):
                 "the multipart part 'fileContent' is required", [ErrorDetail("fileContent", "a file part is required")]
             )
         if (upload.name or "").lower().endswith(".zip"):
-            namespace_files_extract(namespace=namespace, archive=upload)
+            namespace_files_extract(namespace=namespace, archive=upload, saved_by=request.user)
         else:
             services.namespace_file_write(namespace=namespace, path=path, content=upload)
         return Response(status=200)

@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -96,8 +96,8 @@ class _Plan:
     flows: list[str] = field(default_factory=list)
 
 
-def namespace_files_extract(*, namespace: str, archive: File) -> None:
-    """Unpack an uploaded zip into the namespace (see the module docstring)."""
+def namespace_files_extract(*, namespace: str, archive: File, saved_by: Any = None) -> None:
+    """Unpack an uploaded zip into the namespace (see the module docstring); its flows are saved by `saved_by`."""
     namespace_checked(namespace)
     try:
         with zipfile.ZipFile(archive) as bundle:
@@ -115,7 +115,7 @@ def namespace_files_extract(*, namespace: str, archive: File) -> None:
                 raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise Invalid("the upload is not a readable zip archive", [ErrorDetail(FIELD, str(exc))]) from None
-    recorded([blob for _, blob, _ in stored], lambda: _record(namespace, plan, stored))
+    recorded([blob for _, blob, _ in stored], lambda: _record(namespace, plan, stored, saved_by))
 
 
 def _plan(namespace: str, bundle: zipfile.ZipFile) -> _Plan:
@@ -164,7 +164,7 @@ def _flow_source(namespace: str, bundle: zipfile.ZipFile, info: zipfile.ZipInfo)
     return source
 
 
-def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]]) -> None:
+def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]], saved_by: Any) -> None:
     services.namespace_ensure(namespace=namespace)
     for directory in plan.directories:
         directories_ensure(namespace=namespace, paths=[*ancestors(directory), directory], field=FIELD)
@@ -173,9 +173,9 @@ def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]]) -> 
     for source in plan.flows:
         flow_id = parse_source(source).id
         if Flow.objects.filter(namespace_id=namespace, flow_id=flow_id, deleted=False).exists():
-            services.flow_update(namespace=namespace, flow_id=flow_id, source=source)
+            services.flow_update(namespace=namespace, flow_id=flow_id, source=source, saved_by=saved_by)
         else:
-            services.flow_create(source=source)
+            services.flow_create(source=source, saved_by=saved_by)
     audit_record(action=AuditAction.FILE_IMPORT, namespace=namespace, files=len(stored), flows=len(plan.flows))
 
 

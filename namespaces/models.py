@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -41,6 +42,20 @@ class FlowRevision(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="revisions")
     revision = models.PositiveIntegerField()
     source = models.TextField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Whose roles its executions act with beyond the flow's namespace (executions/reach.py).",
+    )
+    saved_by_name = models.CharField(
+        max_length=150,
+        blank=True,
+        default="",
+        help_text="The saver's username, kept when the user is deleted; blank when the server itself saved it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -37,8 +37,11 @@ def namespace_ensure(*, namespace: str) -> Namespace:
     return Namespace.objects.get_or_create(id=namespace)[0]
 
 
-def flow_create(*, source: str, access: Access | None = None) -> Flow:
-    """A new flow from `source`; with `access`, only in a namespace where the caller is an editor."""
+def flow_create(*, source: str, access: Access | None = None, saved_by: Any = None) -> Flow:
+    """A new flow from `source`; with `access`, only in a namespace where the caller is an editor.
+
+    `saved_by` is the user saving it, whose roles its executions act with beyond its namespace
+    (executions/reach.py); None is the server itself (an import, a command), whose flows are unrestricted."""
     parsed = parse_source(source)
     if access is not None:
         access_require(access, parsed.namespace, Role.EDITOR, hidden=False)
@@ -54,10 +57,11 @@ def flow_create(*, source: str, access: Access | None = None) -> Flow:
             except IntegrityError:
                 raise Conflict(f"flow '{parsed.namespace}.{parsed.id}' already exists") from None
         flow.deleted = False
-        return _add_revision(flow, source, parsed, AuditAction.FLOW_CREATE)
+        return _add_revision(flow, source, parsed, saved_by, AuditAction.FLOW_CREATE)
 
 
-def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
+def flow_update(*, namespace: str, flow_id: str, source: str, saved_by: Any = None) -> Flow:
+    """A new revision of the flow from `source`, saved by `saved_by` (as `flow_create`'s)."""
     parsed = parse_source(source)
     mismatches = [
         ErrorDetail(field, f"must be '{expected}' as in the URL, got '{given}'")
@@ -77,7 +81,7 @@ def flow_update(*, namespace: str, flow_id: str, source: str) -> Flow:
             raise NotFound(f"flow '{namespace}.{flow_id}' does not exist")
         if flow.current is not None and flow.current.source == source:
             return flow  # an identical save keeps the revision, as Kestra does
-        return _add_revision(flow, source, parsed, AuditAction.FLOW_UPDATE)
+        return _add_revision(flow, source, parsed, saved_by, AuditAction.FLOW_UPDATE)
 
 
 def flow_delete(*, namespace: str, flow_id: str) -> None:
@@ -90,9 +94,11 @@ def flow_delete(*, namespace: str, flow_id: str) -> None:
         audit_record(action=AuditAction.FLOW_DELETE, namespace=namespace, target=flow_id)
 
 
-def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None) -> int:
-    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision); how many changed.
-    With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
+def flows_set_disabled(
+    *, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None, saved_by: Any = None
+) -> int:
+    """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision, saved by `saved_by`);
+    how many changed. With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
     if access is not None:
         for namespace, flow_id in refs:
             access_require(access, namespace, Role.EDITOR, what=f"flow '{namespace}.{flow_id}'")
@@ -108,15 +114,21 @@ def flows_set_disabled(*, refs: list[tuple[str, str]], disabled: bool, access: A
             if flow is None or flow.current is None or parsed_revision(flow.current).disabled == disabled:
                 continue
             source = set_top_level(flow.current.source, "disabled", disabled)
-            _add_revision(flow, source, parse_source(source), AuditAction.FLOW_UPDATE, disabled=disabled)
+            _add_revision(flow, source, parse_source(source), saved_by, AuditAction.FLOW_UPDATE, disabled=disabled)
             changed += 1
     return changed
 
 
 def flow_duplicate(
-    *, namespace: str, flow_id: str, new_namespace: str, new_id: str, access: Access | None = None
+    *,
+    namespace: str,
+    flow_id: str,
+    new_namespace: str,
+    new_id: str,
+    access: Access | None = None,
+    saved_by: Any = None,
 ) -> Flow:
-    """A copy of a flow under another id and/or namespace, its YAML rewritten to match."""
+    """A copy of a flow under another id and/or namespace, its YAML rewritten to match, saved by `saved_by`."""
     original = Flow.objects.select_related("current").filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
     flow = original.first()
     if flow is None or flow.current is None:
@@ -124,14 +136,23 @@ def flow_duplicate(
     if (new_namespace, new_id) == (namespace, flow_id):
         raise Invalid("a duplicate needs another id or namespace", [ErrorDetail("id", "same as the original")])
     source = set_top_level(set_top_level(flow.current.source, "id", new_id), "namespace", new_namespace)
-    return flow_create(source=source, access=access)
+    return flow_create(source=source, access=access, saved_by=saved_by)
 
 
-def _add_revision(flow: Flow, source: str, parsed: ParsedFlow, action: AuditAction, **detail: Any) -> Flow:
-    """Append the next revision (after a delete, numbering continues) and make it current; audited as `action`."""
+def _add_revision(
+    flow: Flow, source: str, parsed: ParsedFlow, saved_by: Any, action: AuditAction, **detail: Any
+) -> Flow:
+    """Append the next revision (after a delete, numbering continues), saved by `saved_by`, and make it current;
+    audited as `action`."""
     last = FlowRevision.objects.filter(flow=flow).order_by("-revision").values_list("revision", flat=True).first()
     revision = (last or 0) + 1
-    flow.current = FlowRevision.objects.create(flow=flow, revision=revision, source=source)
+    flow.current = FlowRevision.objects.create(
+        flow=flow,
+        revision=revision,
+        source=source,
+        saved_by=saved_by,
+        saved_by_name=saved_by.get_username() if saved_by is not None else "",
+    )
     flow.labels = parsed.labels
     flow.save(update_fields=["current", "deleted", "labels", "updated_at"])
     flow_changed.send(sender=Flow, namespace=flow.namespace_id, flow_id=flow.flow_id, parsed=parsed)
