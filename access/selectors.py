@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -55,6 +56,20 @@ def _without_bindings(user: Any) -> Access | None:
 
 def token_bindings(token: ApiToken) -> list[tuple[str, str]]:
     return list(TokenBinding.objects.filter(token=token).values_list("namespace", "role"))
+
+
+@dataclass(frozen=True)
+class Saver:
+    """Who saves a flow: a user, and the API token they authenticated with, whose bindings narrow what the
+    flow may reach (executions/reach.py) as they narrow what the token may do."""
+
+    user: Any
+    token: ApiToken | None = None
+
+
+def saver_of(request: Any) -> Saver:
+    auth = getattr(request, "auth", None)
+    return Saver(request.user, auth if isinstance(auth, ApiToken) else None)
 
 
 def request_access(request: Any) -> Access:

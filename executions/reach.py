@@ -7,10 +7,11 @@ for a Flow trigger, the executions it reacts to), editor to write (KV entries, n
 too: what a parent holds, all its children inherit), executor to start a Subflow. Without this, an editor
 of one namespace could save a flow that works in any other.
 
-The saver is `FlowRevision.saved_by`. A revision the server saved (an import, a command, a test calling
-the services, one saved before savers were recorded) has none and is unrestricted, as is a superuser's.
-A revision whose saver was deleted since (or deactivated) has no role anywhere: it keeps only what any
-flow may do.
+The saver is `FlowRevision.saved_by`, narrowed by the bindings of the API token they saved it with
+(`saved_with`), as the token was: a token scoped to one namespace saves flows that reach no further. A
+revision the server saved (an import, a command, a test calling the services, one saved before savers were
+recorded) has none and is unrestricted, as is a superuser's. A revision whose saver was deleted since (or
+deactivated) has no role anywhere: it keeps only what any flow may do.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from access.roles import Access, Role
+from access.models import TokenBinding
+from access.roles import Access, Grant, Role
 from access.selectors import access_of, accesses_of
 from flowhub.engine.errors import EngineError
 from flowhub.engine.namespaces import namespace_lineage
@@ -56,7 +58,7 @@ def saver_access(revision: FlowRevision) -> Access | None:
     no grant at all when its saver was deleted."""
     if _CACHED not in revision.__dict__:
         if revision.saved_by_id is not None:
-            found: Access | None = access_of(revision.saved_by)
+            found: Access | None = _narrowed(access_of(revision.saved_by), _token_grants([revision]), revision)
         else:
             found = Access() if revision.saved_by_name else None
         setattr(revision, _CACHED, found)
@@ -78,8 +80,26 @@ def savers_load(runs: Iterable[tuple[str, FlowRevision]], target: str, role: Rol
     if not pending:
         return
     accesses = accesses_of({revision.saved_by_id: revision.saved_by for revision in pending}.values())
+    token_grants = _token_grants(pending)
     for revision in pending:
-        setattr(revision, _CACHED, accesses[revision.saved_by_id])
+        setattr(revision, _CACHED, _narrowed(accesses[revision.saved_by_id], token_grants, revision))
+
+
+def _token_grants(revisions: Iterable[FlowRevision]) -> dict[str, list[Grant]]:
+    """The bindings of the tokens `revisions` were saved with, by token, in one query."""
+    tokens = {revision.saved_with_id for revision in revisions if revision.saved_with_id is not None}
+    grants: dict[str, list[Grant]] = {}
+    if tokens:
+        rows = TokenBinding.objects.filter(token_id__in=tokens).values_list("token_id", "namespace", "role")
+        for token_id, namespace, role in rows:
+            grants.setdefault(token_id, []).append(Grant(namespace, Role.parse(role)))
+    return grants
+
+
+def _narrowed(access: Access, token_grants: dict[str, list[Grant]], revision: FlowRevision) -> Access:
+    """A saver's Access as far as the token they saved `revision` with reaches (all of it without bindings)."""
+    bindings = token_grants.get(revision.saved_with_id or "")
+    return access.narrowed(bindings) if bindings else access
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from access.selectors import Saver
 from flowhub.engine.errors import EngineError, InvalidFlowError
 from flowhub.exceptions import NotFound
 
@@ -126,10 +127,10 @@ class FlowAdmin(admin.ModelAdmin):
         source = form.cleaned_data["source"]
         if change:
             saved = services.flow_update(
-                namespace=obj.namespace_id, flow_id=obj.flow_id, source=source, saved_by=request.user
+                namespace=obj.namespace_id, flow_id=obj.flow_id, source=source, saved_by=Saver(request.user)
             )
         else:
-            saved = services.flow_create(source=source, saved_by=request.user)
+            saved = services.flow_create(source=source, saved_by=Saver(request.user))
         obj.pk, obj.namespace_id, obj.flow_id, obj.current = saved.pk, saved.namespace_id, saved.flow_id, saved.current
         if gaps := parse_source(source).not_runnable:
             messages.warning(

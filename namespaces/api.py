@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.roles import Role
-from access.selectors import request_access
+from access.selectors import request_access, saver_of
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import YAML_PARSERS
@@ -101,7 +101,9 @@ class FlowCreateApi(APIView):
         tags=["Flows"],
     )
     def post(self, request: Request, **_: Any) -> Response:
-        flow = services.flow_create(source=request.data or "", access=request_access(request), saved_by=request.user)
+        flow = services.flow_create(
+            source=request.data or "", access=request_access(request), saved_by=saver_of(request)
+        )
         return Response(flow_json(flow, flow.current, with_source=True))
 
 
@@ -135,7 +137,7 @@ class FlowDetailApi(APIView):
     )
     def put(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
         flow = services.flow_update(
-            namespace=namespace, flow_id=flow_id, source=request.data or "", saved_by=request.user
+            namespace=namespace, flow_id=flow_id, source=request.data or "", saved_by=saver_of(request)
         )
         return Response(flow_json(flow, flow.current, with_source=True))
 
@@ -291,7 +293,7 @@ def _toggle_view(disabled: bool, operation_id: str) -> type[APIView]:
             refs.is_valid(raise_exception=True)
             pairs = [(ref["namespace"], ref["id"]) for ref in refs.validated_data]
             changed = services.flows_set_disabled(
-                refs=pairs, disabled=disabled, access=request_access(request), saved_by=request.user
+                refs=pairs, disabled=disabled, access=request_access(request), saved_by=saver_of(request)
             )
             return Response({"count": changed})
 
@@ -326,7 +328,7 @@ class FlowDuplicateApi(APIView):
             new_namespace=body.validated_data.get("namespace", namespace),
             new_id=body.validated_data.get("id", flow_id),
             access=request_access(request),
-            saved_by=request.user,
+            saved_by=saver_of(request),
         )
         return Response(flow_json(flow, flow.current, with_source=True))
 

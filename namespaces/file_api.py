@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import saver_of
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.engine.errors import ErrorDetail
@@ -127,7 +128,7 @@ class NamespaceFileApi(APIView):
                 "the multipart part 'fileContent' is required", [ErrorDetail("fileContent", "a file part is required")]
             )
         if (upload.name or "").lower().endswith(".zip"):
-            namespace_files_extract(namespace=namespace, archive=upload, saved_by=request.user)
+            namespace_files_extract(namespace=namespace, archive=upload, saved_by=saver_of(request))
         else:
             services.namespace_file_write(namespace=namespace, path=path, content=upload)
         return Response(status=200)

@@ -17,11 +17,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.core.files import File
 
+from access.selectors import Saver
 from audit.actions import AuditAction
 from audit.services import audit_record
 from flowhub.engine.errors import EngineError, ErrorDetail, InvalidFlowError
@@ -96,7 +97,7 @@ class _Plan:
     flows: list[str] = field(default_factory=list)
 
 
-def namespace_files_extract(*, namespace: str, archive: File, saved_by: Any = None) -> None:
+def namespace_files_extract(*, namespace: str, archive: File, saved_by: Saver | None = None) -> None:
     """Unpack an uploaded zip into the namespace (see the module docstring); its flows are saved by `saved_by`."""
     namespace_checked(namespace)
     try:
@@ -164,7 +165,7 @@ def _flow_source(namespace: str, bundle: zipfile.ZipFile, info: zipfile.ZipInfo)
     return source
 
 
-def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]], saved_by: Any) -> None:
+def _record(namespace: str, plan: _Plan, stored: list[tuple[str, str, int]], saved_by: Saver | None) -> None:
     services.namespace_ensure(namespace=namespace)
     for directory in plan.directories:
         directories_ensure(namespace=namespace, paths=[*ancestors(directory), directory], field=FIELD)

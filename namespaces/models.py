@@ -50,6 +50,14 @@ class FlowRevision(models.Model):
         related_name="+",
         help_text="Whose roles its executions act with beyond the flow's namespace (executions/reach.py).",
     )
+    saved_with = models.ForeignKey(
+        "access.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The API token it was saved with, if any: its bindings narrow the saver's roles.",
+    )
     saved_by_name = models.CharField(
         max_length=150,
         blank=True,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from access.roles import Access, Role
-from access.selectors import access_require
+from access.selectors import Saver, access_require
 from audit.actions import AuditAction
 from audit.services import audit_record
 from flowhub.engine.errors import ErrorDetail
@@ -37,7 +37,7 @@ def namespace_ensure(*, namespace: str) -> Namespace:
     return Namespace.objects.get_or_create(id=namespace)[0]
 
 
-def flow_create(*, source: str, access: Access | None = None, saved_by: Any = None) -> Flow:
+def flow_create(*, source: str, access: Access | None = None, saved_by: Saver | None = None) -> Flow:
     """A new flow from `source`; with `access`, only in a namespace where the caller is an editor.
 
     `saved_by` is the user saving it, whose roles its executions act with beyond its namespace
@@ -60,7 +60,7 @@ def flow_create(*, source: str, access: Access | None = None, saved_by: Any = No
         return _add_revision(flow, source, parsed, saved_by, AuditAction.FLOW_CREATE)
 
 
-def flow_update(*, namespace: str, flow_id: str, source: str, saved_by: Any = None) -> Flow:
+def flow_update(*, namespace: str, flow_id: str, source: str, saved_by: Saver | None = None) -> Flow:
     """A new revision of the flow from `source`, saved by `saved_by` (as `flow_create`'s)."""
     parsed = parse_source(source)
     mismatches = [
@@ -95,7 +95,7 @@ def flow_delete(*, namespace: str, flow_id: str) -> None:
 
 
 def flows_set_disabled(
-    *, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None, saved_by: Any = None
+    *, refs: list[tuple[str, str]], disabled: bool, access: Access | None = None, saved_by: Saver | None = None
 ) -> int:
     """Enable or disable flows by rewriting `disabled:` in their YAML (a new revision, saved by `saved_by`);
     how many changed. With `access`, nothing changes unless the caller is an editor of every flow's namespace."""
@@ -126,7 +126,7 @@ def flow_duplicate(
     new_namespace: str,
     new_id: str,
     access: Access | None = None,
-    saved_by: Any = None,
+    saved_by: Saver | None = None,
 ) -> Flow:
     """A copy of a flow under another id and/or namespace, its YAML rewritten to match, saved by `saved_by`."""
     original = Flow.objects.select_related("current").filter(namespace_id=namespace, flow_id=flow_id, deleted=False)
@@ -140,7 +140,7 @@ def flow_duplicate(
 
 
 def _add_revision(
-    flow: Flow, source: str, parsed: ParsedFlow, saved_by: Any, action: AuditAction, **detail: Any
+    flow: Flow, source: str, parsed: ParsedFlow, saved_by: Saver | None, action: AuditAction, **detail: Any
 ) -> Flow:
     """Append the next revision (after a delete, numbering continues), saved by `saved_by`, and make it current;
     audited as `action`."""
@@ -150,8 +150,9 @@ def _add_revision(
         flow=flow,
         revision=revision,
         source=source,
-        saved_by=saved_by,
-        saved_by_name=saved_by.get_username() if saved_by is not None else "",
+        saved_by=saved_by.user if saved_by is not None else None,
+        saved_with=saved_by.token if saved_by is not None else None,
+        saved_by_name=saved_by.user.get_username() if saved_by is not None else "",
     )
     flow.labels = parsed.labels
     flow.save(update_fields=["current", "deleted", "labels", "updated_at"])

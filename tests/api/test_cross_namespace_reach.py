@@ -202,6 +202,23 @@ def test_the_kv_function_reads_another_namespace_only_if_its_saver_may_view_it(a
         assert "theirs" not in message
 
 
+def test_a_flow_saved_with_a_scoped_token_reaches_no_further_than_the_token(api, savers):
+    """Its saver views `other`, but the token they saved it with is bound to `acme` only."""
+    assert api.put("/api/v1/namespaces/other/kv/k", '"theirs"', content_type="application/json").status_code == 200
+    made = savers["an editor of acme, viewer of other"].post(
+        "/api/v1/tokens", {"name": "ci", "bindings": [{"namespace": "acme", "role": "editor"}]}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    scoped = APIClient()
+    scoped.credentials(HTTP_AUTHORIZATION=f"Bearer {made.json()['token']}")
+    save(scoped, READER)
+    assert FlowRevision.objects.get(flow__flow_id="reader").saved_with_id == made.json()["id"]
+    execution = run_to_end(start(scoped, "acme", "reader"))
+    assert execution.state == "FAILED"
+    (message,) = errors(execution.id)
+    assert refusal("acme.reader", "vic", "other", "viewer") in message
+
+
 def test_a_kv_get_task_of_another_namespace_is_refused_too(api, editor):
     assert api.put("/api/v1/namespaces/other/kv/k", '"theirs"', content_type="application/json").status_code == 200
     source = "id: getter\nnamespace: acme\ntasks:\n  - id: get\n    type: io.kestra.plugin.core.kv.Get\n"
