@@ -11,11 +11,12 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from access.models import RoleBinding
 from executions.models import Execution, LogEntry, TaskRun, Trigger
@@ -73,12 +74,17 @@ def world(db) -> None:
         namespace_file_write(namespace=namespace, path=f"/{word}.txt", content=ContentFile(f"{word} file".encode()))
 
 
-def staff(role: str) -> Client:
+def staff_user(role: str) -> Any:
+    """A staff user with every model permission of the namespaced apps and `role` on `acme`."""
     user = get_user_model().objects.create_user("clerk", password="a long enough password", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=APPS))
     RoleBinding.objects.create(user=user, namespace="acme", role=role)
+    return user
+
+
+def staff(role: str) -> Client:
     client = Client()
-    client.force_login(user)
+    client.force_login(staff_user(role))
     return client
 
 
@@ -259,3 +265,15 @@ def test_the_diff_and_download_views_are_a_404_out_of_sight(viewer):
         flow, file = row_in(Flow, namespace), row_in(NamespaceFile, namespace)
         assert viewer.get(f"{url(Flow, 'diff', flow)}?from=1&to=2").status_code == status
         assert viewer.get(url(NamespaceFile, "download", file)).status_code == status
+
+
+@pytest.mark.parametrize("model", [Namespace, *SCOPED, *MANAGED])
+def test_each_admin_judges_a_row_by_its_own_namespace(model):
+    """The object checks alone, on rows no list would hand them (the pages above reach them through lists)."""
+    request = RequestFactory().get("/admin/")
+    request.user = staff_user("editor")
+    model_admin = site._registry[model]
+    for namespace, seen in [(ACME, True), (OTHER, False)]:
+        row = Namespace.objects.get(pk=namespace) if model is Namespace else row_in(model, namespace)
+        assert model_admin.has_view_permission(request, row) is seen
+        assert model_admin.has_delete_permission(request, row) is (seen and model is not Trigger)
