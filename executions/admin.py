@@ -4,6 +4,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from access.admin_scoping import NamespaceScopedAdmin
+
 from .models import Execution, LogEntry, TaskRun, Trigger
 from .trigger_actions import triggers_set_disabled
 
@@ -40,7 +42,8 @@ class LogEntryInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ExecutionAdmin(ReadOnlyMixin, NamespaceScopedAdmin):
+    namespace_field = "namespace"
     list_display = ["id", "namespace", "flow_id", "state", "created_at", "ended_at"]
     list_filter = ["state", "namespace", "created_at"]
     search_fields = ["id", "flow_id", "namespace"]
@@ -55,7 +58,8 @@ class ExecutionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TaskRunAdmin(ReadOnlyMixin, NamespaceScopedAdmin):
+    namespace_field = "execution__namespace"
     list_display = ["id", "task_id", "execution", "state", "attempt", "worker_id", "started_at", "ended_at"]
     list_filter = ["state"]
     search_fields = ["id", "task_id", "execution__id"]
@@ -63,7 +67,8 @@ class TaskRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LogEntryAdmin(ReadOnlyMixin, NamespaceScopedAdmin):
+    namespace_field = "execution__namespace"
     list_display = ["timestamp", "level", "execution", "task_id", "message"]
     list_filter = ["level"]
     search_fields = ["message", "execution__id", "task_id"]
@@ -71,8 +76,10 @@ class LogEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Trigger)
-class TriggerAdmin(admin.ModelAdmin):
+class TriggerAdmin(NamespaceScopedAdmin):
     """Trigger rows follow the flows' YAML; a person only disables or enables them."""
+
+    namespace_field = "namespace"
 
     list_display = ["trigger_id", "flow_id", "namespace", "type", "disabled", "next_date", "last_date"]
     list_filter = ["disabled", "type", "namespace"]

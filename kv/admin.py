@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from access.admin_scoping import NamespaceScopedAdmin, ScopedForm
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.kv import KVType, coerce, key_problem
 from namespaces.forms import NamespaceField
@@ -21,7 +22,7 @@ from .models import KVEntry
 from .services import kv_delete_many, kv_set
 
 
-class KVEntryForm(forms.ModelForm):
+class KVEntryForm(ScopedForm, forms.ModelForm):
     namespace_name = NamespaceField()
     text = forms.CharField(
         label="Value",
@@ -39,12 +40,15 @@ class KVEntryForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if self.instance.pk and "key" in self.fields:  # absent on a read-only page, where no field is edited
             entry = self.instance
             self.fields["namespace_name"].initial = entry.namespace_id
             self.fields["namespace_name"].disabled = True
             self.fields["key"].disabled = True
-            self.fields["text"].initial = json.dumps(entry.value) if entry.type == KVType.JSON else str(entry.value)
+            self.fields["text"].initial = value_text(entry)
+
+    def clean_namespace_name(self) -> str:
+        return self.editable(self.cleaned_data["namespace_name"])
 
     def clean_key(self) -> str:
         key: str = self.cleaned_data["key"]
@@ -75,13 +79,17 @@ class KVEntryForm(forms.ModelForm):
 
 
 @admin.register(KVEntry)
-class KVEntryAdmin(admin.ModelAdmin):
+class KVEntryAdmin(NamespaceScopedAdmin):
     form = KVEntryForm
     fields = ["namespace_name", "key", "type", "text", "description", "ttl", "revision", "expires_at"]
     readonly_fields = ["revision", "expires_at"]
     list_display = ["key", "namespace", "type", "preview", "updated_at", "expires_at", "expired"]
-    list_filter = ["type", "namespace"]
+    list_filter = ["type", ("namespace", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["key", "namespace__id", "description"]
+
+    @admin.display(description="value")
+    def text(self, entry: KVEntry) -> str:
+        return value_text(entry)  # on a read-only page, in place of the form's field
 
     @admin.display(description="value")
     def preview(self, entry: KVEntry) -> str:
@@ -111,3 +119,8 @@ class KVEntryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[KVEntry]) -> None:
         for entry in queryset:
             kv_delete_many(namespace=entry.namespace_id, keys=[entry.key])
+
+
+def value_text(entry: KVEntry) -> str:
+    """The value as it is typed: JSON for JSON, as is for the other types."""
+    return json.dumps(entry.value) if entry.type == KVType.JSON else str(entry.value)

@@ -10,13 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from access.selectors import Saver
+from access.admin_scoping import NamespaceScopedAdmin, ScopedForm
+from access.selectors import Saver, request_access
 from flowhub.engine.errors import EngineError, InvalidFlowError
 from flowhub.exceptions import NotFound
 
@@ -28,7 +28,8 @@ from .secrets import name_problem, secret_delete, secret_set
 
 
 @admin.register(Namespace)
-class NamespaceAdmin(admin.ModelAdmin):
+class NamespaceAdmin(NamespaceScopedAdmin):
+    namespace_field = "id"
     list_display = ["tree", "created_at"]
     search_fields = ["id"]
     ordering = ["id"]
@@ -45,7 +46,7 @@ class NamespaceAdmin(admin.ModelAdmin):
         return False  # a namespace's id is its only field
 
 
-class FlowSourceForm(forms.ModelForm):
+class FlowSourceForm(ScopedForm, forms.ModelForm):
     source = forms.CharField(
         label="YAML",
         strip=False,
@@ -72,6 +73,7 @@ class FlowSourceForm(forms.ModelForm):
             raise forms.ValidationError([str(error) for error in exc.errors]) from exc
         except EngineError as exc:
             raise forms.ValidationError(str(exc)) from exc
+        self.editable(parsed.namespace)
         if self.instance.pk and (parsed.namespace, parsed.id) != (self.instance.namespace_id, self.instance.flow_id):
             raise forms.ValidationError(
                 f"id and namespace cannot change: this flow is {self.instance.namespace_id}.{self.instance.flow_id}"
@@ -85,10 +87,10 @@ class FlowSourceForm(forms.ModelForm):
 
 
 @admin.register(Flow)
-class FlowAdmin(admin.ModelAdmin):
+class FlowAdmin(NamespaceScopedAdmin):
     form = FlowSourceForm
     list_display = ["flow_id", "namespace", "revision", "deleted", "updated_at"]
-    list_filter = ["deleted", "namespace"]
+    list_filter = ["deleted", ("namespace", admin.RelatedOnlyFieldListFilter)]  # only namespaces in sight
     search_fields = ["flow_id", "namespace__id"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Flow | None = None) -> list[str]:
@@ -96,6 +98,11 @@ class FlowAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Flow | None = None) -> list[str]:
         return [*self.get_readonly_fields(request, obj), "source"]
+
+    @admin.display(description="YAML")
+    def source(self, flow: Flow) -> str:
+        """The current source, on a read-only page (in place of the form's field)."""
+        return format_html("<pre>{}</pre>", flow.current.source) if flow.current else "-"
 
     @admin.display(ordering="current__revision")
     def revision(self, flow: Flow) -> int | None:
@@ -130,7 +137,7 @@ class FlowAdmin(admin.ModelAdmin):
                 namespace=obj.namespace_id, flow_id=obj.flow_id, source=source, saved_by=Saver(request.user)
             )
         else:
-            saved = services.flow_create(source=source, saved_by=Saver(request.user))
+            saved = services.flow_create(source=source, access=request_access(request), saved_by=Saver(request.user))
         obj.pk, obj.namespace_id, obj.flow_id, obj.current = saved.pk, saved.namespace_id, saved.flow_id, saved.current
         if gaps := parse_source(source).not_runnable:
             messages.warning(
@@ -162,7 +169,7 @@ class FlowAdmin(admin.ModelAdmin):
         return [diff, *super().get_urls()]
 
     def diff_view(self, request: HttpRequest, flow_pk: int) -> HttpResponse:
-        flow = get_object_or_404(Flow, pk=flow_pk)
+        flow = self.visible_or_404(request, pk=flow_pk)
         revisions = {revision.revision: revision for revision in flow.revisions.all()}
         latest = max(revisions)
         first = _revision_number(request.GET.get("from"), latest - 1, revisions)
@@ -193,9 +200,10 @@ def _revision_number(raw: str | None, default: int, revisions: dict[int, FlowRev
 
 
 @admin.register(FlowRevision)
-class FlowRevisionAdmin(admin.ModelAdmin):
+class FlowRevisionAdmin(NamespaceScopedAdmin):
+    namespace_field = "flow__namespace__id"
     list_display = ["flow", "revision", "saved_by_name", "created_at"]
-    list_filter = ["flow__namespace"]
+    list_filter = [("flow__namespace", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["flow__flow_id", "source"]
     readonly_fields = ["flow", "revision", "source", "saved_by", "saved_by_name", "created_at"]
 
@@ -206,7 +214,7 @@ class FlowRevisionAdmin(admin.ModelAdmin):
         return False
 
 
-class SecretForm(forms.ModelForm):
+class SecretForm(ScopedForm, forms.ModelForm):
     """The value is write-only: never shown, and left as it is when the field stays empty."""
 
     value = forms.CharField(
@@ -223,12 +231,15 @@ class SecretForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if self.instance.pk and "name" in self.fields:  # absent on a read-only page, where no field is edited
             self.fields["namespace_name"].initial = self.instance.namespace_id
             self.fields["namespace_name"].disabled = True
             self.fields["name"].disabled = True
-        else:
+        elif not self.instance.pk:
             self.fields["value"].required = True
+
+    def clean_namespace_name(self) -> str:
+        return self.editable(self.cleaned_data["namespace_name"])
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
@@ -238,12 +249,12 @@ class SecretForm(forms.ModelForm):
 
 
 @admin.register(Secret)
-class SecretAdmin(admin.ModelAdmin):
+class SecretAdmin(NamespaceScopedAdmin):
     form = SecretForm
     fields = ["namespace_name", "name", "value", "description", "created_at", "updated_at", "last_used_at"]
     readonly_fields = ["created_at", "updated_at", "last_used_at"]
     list_display = ["name", "namespace", "description", "updated_at", "last_used_at"]
-    list_filter = ["namespace"]
+    list_filter = [("namespace", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "namespace__id", "description"]
 
     def save_model(self, request: HttpRequest, obj: Secret, form: SecretForm, change: bool) -> None:

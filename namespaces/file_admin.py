@@ -10,12 +10,12 @@ from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from access.admin_scoping import NamespaceScopedAdmin, ScopedForm
 from flowhub.api.streaming import StreamingFileResponse
 from flowhub.exceptions import NotFound, ServiceError
 
@@ -25,7 +25,7 @@ from .file_services import namespace_file_delete, namespace_file_write
 from .models import NamespaceFile
 
 
-class UploadForm(forms.Form):
+class UploadForm(ScopedForm, forms.Form):
     namespace = forms.CharField(max_length=150, help_text="Created, with its parents, if it does not exist.")
     path = forms.CharField(
         max_length=1024,
@@ -34,11 +34,14 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(allow_empty_file=True, help_text="An existing file at that path gets a new revision.")
 
+    def clean_namespace(self) -> str:
+        return self.editable(self.cleaned_data["namespace"])
+
 
 @admin.register(NamespaceFile)
-class NamespaceFileAdmin(admin.ModelAdmin):
+class NamespaceFileAdmin(NamespaceScopedAdmin):
     list_display = ["path", "namespace", "kind", "size", "updated", "download"]
-    list_filter = ["namespace", "kind"]
+    list_filter = [("namespace", admin.RelatedOnlyFieldListFilter), "kind"]
     search_fields = ["path"]
     list_select_related = ["current", "namespace"]
     fields = ["namespace", "path", "kind", "size", "updated", "created_at", "history"]
@@ -84,7 +87,7 @@ class NamespaceFileAdmin(admin.ModelAdmin):
         """Adding a file is uploading one."""
         if not self.has_add_permission(request):
             raise Http404
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = self.with_access(request, UploadForm)(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload: UploadedFile = form.cleaned_data["file"]
             namespace, where = form.cleaned_data["namespace"], form.cleaned_data["path"] or f"/{upload.name}"
@@ -104,9 +107,7 @@ class NamespaceFileAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/namespaces/namespacefile/upload.html", context)
 
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise Http404
-        entry = get_object_or_404(NamespaceFile, pk=pk, kind=NamespaceFile.Kind.FILE)
+        entry = self.visible_or_404(request, pk=pk, kind=NamespaceFile.Kind.FILE)
         revision = request.GET.get("revision", "")
         found = entry.revisions.filter(revision=int(revision)).first() if revision.isdecimal() else entry.current
         if found is None:

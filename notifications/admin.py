@@ -13,14 +13,18 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from access.admin_scoping import NamespaceScopedAdmin, ScopedForm
+from access.roles import Access, Role
+
 from . import services
 from .models import Delivery, DeliveryAttempt, Event, Notification
+from .selectors import notification_list, notification_reachable
 
 RECENT_DELIVERIES = 20
 """Deliveries shown on a notification's page; the delivery list has them all."""
 
 
-class NotificationForm(forms.ModelForm):
+class NotificationForm(ScopedForm, forms.ModelForm):
     namespace_prefixes = forms.CharField(
         label="Namespaces", required=False, help_text="Namespace prefixes, comma-separated; empty: every namespace."
     )
@@ -53,8 +57,11 @@ class NotificationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         fields = {"url": "url", "namespaces": "namespace_prefixes", "events": "event_names", "secret": "new_secret"}
-        for problem in services.notification_problems(self.spec()):
+        spec = self.spec()
+        for problem in services.notification_problems(spec):
             self.add_error(fields.get(problem.path.split("[")[0]), problem.detail)
+        if not self.has_error("namespace_prefixes") and not notification_reachable(self.access, spec.namespaces):
+            self.add_error("namespace_prefixes", "you need the editor role on each namespace (on all, when empty)")
         return cleaned
 
 
@@ -104,8 +111,22 @@ class DeliveryAttemptInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class NotificationScopedAdmin(NamespaceScopedAdmin):
+    """Notifications and their deliveries: the caller's to see and change when they are an editor of each of the
+    notification's namespace prefixes (of every namespace, when it has none), whatever the role asked, as in
+    the API."""
+
+    notification_field = "pk"  # the ORM path to the notification's id
+
+    def scope(self, queryset: QuerySet[Any], access: Access, role: Role) -> QuerySet[Any]:
+        return queryset.filter(**{f"{self.notification_field}__in": notification_list(access=access)})
+
+    def reaches(self, access: Access, obj: Any, role: Role) -> bool:
+        return self.scope(self.model.objects.filter(pk=obj.pk), access, role).exists()
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NotificationScopedAdmin):
     form = NotificationForm
     list_display = ["url", "events_shown", "namespaces_shown", "enabled", "secret_hint", "created_at"]
     list_filter = ["enabled"]
@@ -143,7 +164,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(NotificationScopedAdmin):
+    notification_field = "notification"
     list_display = ["id", "notification", "event", "execution_id", "status", "attempts", "created_at", "ended_at"]
     list_filter = ["status", "event"]
     search_fields = ["id", "execution_id", "namespace", "notification__url"]
