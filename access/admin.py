@@ -23,6 +23,7 @@ from .models import ROLE_CHOICES, ApiToken, RoleBinding, TokenBinding
 from .role_services import role_binding_create, role_binding_delete, role_binding_require_admin, role_binding_update
 from .roles import Access, Role
 from .selectors import access_of, namespace_q
+from .token_selectors import token_list
 from .tokens import NAME_MAX, token_create, token_revoke
 
 
@@ -64,6 +65,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = [field for field in fields if field != "name"]  # the digest is not even shown
     inlines = [BindingInline]
     actions = ["revoke_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        """The tokens /tokens shows the user: their own, those they created, those within their admin namespaces."""
+        return token_list(caller=request.user, access=access_of(request.user))
 
     @admin.action(description="Revoke selected tokens")
     def revoke_selected(self, request: HttpRequest, tokens: QuerySet[ApiToken]) -> None:

@@ -1,19 +1,24 @@
 """API tokens: created with a secret answered once, listed without it, revoked; bearer authentication with
 its refusals; bindings that narrow a token and never widen it; the command and the admin."""
 
+import html
 import logging
 import re
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from access.models import ApiToken, TokenBinding
+from access.models import ApiToken, RoleBinding, TokenBinding
+from access.tokens import token_create
 from tests.conftest import PASSWORD
 from tests.engine.flows import HELLO
 
@@ -438,3 +443,35 @@ def test_the_admin_adds_role_bindings_with_valid_namespaces_only(admin_client):
     assert admin_client.post(add, {"user": ada.pk, "namespace": "", "role": "viewer"}).status_code == 302
     assert sorted(ada.role_bindings.values_list("namespace", "role")) == [("", "viewer"), ("acme", "viewer")]
     assert "(every namespace)" in admin_client.get("/admin/access/rolebinding/").content.decode()
+
+
+def staff_client(username: str, *bindings: tuple[str, str]) -> Client:
+    """A staff user holding every permission of the access app, and `bindings` (namespace, role)."""
+    user = user_with(username)
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="access"))
+    for namespace, role in bindings:
+        RoleBinding.objects.create(user=user, namespace=namespace, role=role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_see_in_the_admin_only_the_tokens_and_bindings_that_are_theirs_to_manage(db):
+    owner_of_other = user_with("olga")
+    token_create(user=owner_of_other, name="olga-ci", created_by=None)
+    RoleBinding.objects.create(user=owner_of_other, namespace="other", role="editor")
+    staff = staff_client("sam", ("acme", "admin"))
+    bot = user_with("sam-bot")
+    RoleBinding.objects.create(user=bot, namespace="acme.sales", role="viewer")
+    token_create(user=bot, name="acme-bot", bindings=[("acme.sales", "viewer")], created_by=None)
+    tokens = staff.get("/admin/access/apitoken/").content.decode()
+    assert "acme-bot" in tokens and "olga-ci" not in tokens
+    bindings = staff.get("/admin/access/rolebinding/").content.decode()
+    assert "sam" in bindings and "olga" not in bindings
+    olga = get_user_model().objects.get(username="olga")
+    refused = staff.post("/admin/access/rolebinding/add/", {"user": olga.pk, "namespace": "other", "role": "admin"})
+    assert refused.status_code == 200
+    assert "needs the admin role on namespace 'other'" in html.unescape(refused.content.decode())
+    assert not RoleBinding.objects.filter(user=olga, role="admin").exists()
