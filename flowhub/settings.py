@@ -15,7 +15,7 @@ import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_choice, env_int, env_list, env_rate, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("FLOWHUB_DATA_DIR", str(BASE_DIR / ".flowhub"))).resolve()
@@ -343,6 +343,9 @@ FLOWHUB_NOTIFICATION_LOG_DAYS = env_int("FLOWHUB_NOTIFICATION_LOG_DAYS", 30, min
 FLOWHUB_AUDIT_RETENTION_DAYS = env_int("FLOWHUB_AUDIT_RETENTION_DAYS", 365, minimum=0)
 # Where people reach this server (https://flowhub.example.com): notifications link to executions from there.
 FLOWHUB_PUBLIC_URL = env_str("FLOWHUB_PUBLIC_URL", "").rstrip("/")
+# Notifications reach public addresses only, and these networks (CIDRs: a receiver inside the server's
+# network, such as 10.0.0.0/8): an editor must not make the server POST to its own database or cache.
+FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS = env_networks("FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS", "")
 # /metrics: public (for a Prometheus inside a trusted network) or behind the API's authentication.
 FLOWHUB_METRICS_PUBLIC = env_bool("FLOWHUB_METRICS_PUBLIC", False)
 # The window of the windowed metrics (task-run durations, executions ended recently).

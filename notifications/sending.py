@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
+from .destinations import Pinned, RefusedDestination, pinned
+
 RESPONSE_EXCERPT_BYTES = 1024
 """How much of the receiver's answer the delivery log keeps."""
 
@@ -27,16 +29,32 @@ class Outcome:
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     """POST `body`; any 2xx is delivered. A redirect is not followed: it counts as a failure, as the
-    receiver's configured URL is the one trusted with the payload."""
+    receiver's configured URL is the one trusted with the payload. A host that is not allowed (see
+    destinations.py) fails the attempt without a connection."""
     started = time.perf_counter()
     try:
-        with (
-            httpx.Client(timeout=settings.FLOWHUB_NOTIFICATION_TIMEOUT_SECONDS, follow_redirects=False) as client,
-            client.stream("POST", url, content=body, headers=headers) as answer,
-        ):
-            excerpt = _excerpt(answer)
-    except httpx.HTTPError as exc:
-        return Outcome(None, _described(exc), "", _since(started))
+        targets = pinned(url)
+    except RefusedDestination as exc:
+        return Outcome(None, f"refused: {exc}"[:500], "", _since(started))
+    refused: Exception = RefusedDestination("no address")
+    for target in targets:
+        try:
+            return _posted(target, body, headers, started)
+        except httpx.ConnectError as exc:
+            refused = exc  # the name's next address may answer
+        except httpx.HTTPError as exc:
+            return Outcome(None, _described(exc), "", _since(started))
+    return Outcome(None, _described(refused), "", _since(started))
+
+
+def _posted(target: Pinned, body: bytes, headers: dict[str, str], started: float) -> Outcome:
+    with (
+        httpx.Client(timeout=settings.FLOWHUB_NOTIFICATION_TIMEOUT_SECONDS, follow_redirects=False) as client,
+        client.stream(
+            "POST", target.url, content=body, headers={**headers, **target.headers}, extensions=target.extensions
+        ) as answer,
+    ):
+        excerpt = _excerpt(answer)
     error = "" if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code} {answer.reason_phrase}".strip()
     return Outcome(answer.status_code, error, excerpt, _since(started))
 

@@ -23,6 +23,7 @@ from flowhub.engine.namespaces import namespace_lineage, validate_namespace
 from flowhub.engine.states import State
 from flowhub.exceptions import Invalid
 
+from .destinations import literal_problem
 from .dispatch import enqueue_delivery
 from .models import TEST_EVENT, Delivery, Event, Notification
 from .payloads import execution_payload, test_payload
@@ -87,7 +88,7 @@ def _url_problem(url: str) -> str | None:
         return f"is not a URL: {exc}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an http:// or https:// URL with a host"
-    return None
+    return literal_problem(parts.hostname)
 
 
 def notification_create(*, spec: NotificationSpec) -> tuple[Notification, str | None]:

@@ -4,6 +4,7 @@ Celery messages go to kombu's in-memory transport: API and service tests drive t
 worker steps directly. The end-to-end tests start real processes with the real settings.
 """
 
+import ipaddress
 import os
 import tempfile
 
@@ -22,3 +23,5 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # sets the limits it tests.
 FLOWHUB_RATE_LIMIT = FLOWHUB_WEBHOOK_RATE_LIMIT = FLOWHUB_LOGIN_RATE_LIMIT = "1000000/min"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns about a missing one)
+# The notification tests' receivers listen on this machine's loopback.
+FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]

@@ -3,6 +3,7 @@ deliveries to a real HTTP receiver on 127.0.0.1, retried while it is down."""
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import threading
 import time
@@ -162,10 +163,41 @@ def test_a_bad_notification_is_422_naming_the_field_and_stores_nothing(api, body
 
 
 @pytest.mark.parametrize(
-    "url", ["http://receiver:8080/hook", "https://hooks.example.com/a?b=c", "http://[::1]:9000/", "http://10.0.0.7/"]
+    "url", ["http://receiver:8080/hook", "https://hooks.example.com/a?b=c", "http://[::1]:9000/", "http://8.8.8.8/"]
 )
 def test_any_http_or_https_url_with_a_host_is_taken(api, url):
     assert register(api, url=url)["url"] == url
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "10.0.0.7",
+        "192.168.1.20",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "[fd00::1]",
+        "[::ffff:10.0.0.1]",
+    ],
+)
+def test_an_address_inside_the_servers_network_is_refused_unless_allowed(api, host):
+    body = {"url": f"http://{host}/hook", "events": ALL_EVENTS}
+    problem = assert_problem(api.post("/api/v1/notifications", body, format="json"), 422, "validation-failed")
+    (error,) = problem["errors"]
+    assert error["path"] == "url" and "is not a public address" in error["detail"], error
+    assert not Notification.objects.exists()
+
+
+@override_settings(FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS=[ipaddress.ip_network("10.0.0.0/8")])
+def test_an_allowed_network_is_reachable(api):
+    assert register(api, url="http://10.0.0.7/hook")["url"] == "http://10.0.0.7/hook"
+    assert_problem(
+        api.post("/api/v1/notifications", {"url": "http://192.168.1.2/", "events": ALL_EVENTS}),
+        422,
+        "validation-failed",
+    )
 
 
 def test_a_bad_update_is_422_and_changes_nothing(api):
@@ -307,6 +339,29 @@ def test_a_delivery_is_signed_with_the_secret_and_its_timestamp(api, hello):
     assert (delivery.status, delivery.attempts, delivery.ended_at is not None) == ("DELIVERED", 1, True)
     assert delivery_attempt(delivery_id=delivery.id) is None  # a duplicate message sends nothing
     assert len(receiver.received) == 1
+
+
+def test_a_name_resolving_inside_the_servers_network_is_refused_when_sent_without_a_connection(api, hello):
+    with Receiver(status=204) as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        register(api, url=url, events=["execution.created"])  # a name: resolved when sent
+        start(api)
+        with override_settings(FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS=[]):
+            attempt = delivery_attempt(delivery_id=Delivery.objects.get().id)
+    assert attempt is not None and attempt.status_code is None
+    assert attempt.error.startswith("refused: 'localhost' resolves to ") and "is not a public address" in attempt.error
+    assert receiver.received == []
+
+
+def test_a_delivery_to_a_name_goes_to_its_checked_address_with_the_names_host_header(api, hello):
+    with Receiver(status=204) as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        register(api, url=url, events=["execution.created"])
+        start(api)
+        attempt = delivery_attempt(delivery_id=Delivery.objects.get().id)
+    assert attempt is not None and attempt.status_code == 204, attempt.error
+    (request,) = receiver.received
+    assert request.headers["Host"] == url.split("/")[2]
 
 
 @RETRY_NOW

@@ -37,6 +37,7 @@ def base_env(data_dir: Path, **overrides: str) -> dict[str, str]:
         FLOWHUB_RATE_LIMIT="1000000/min",
         FLOWHUB_WEBHOOK_RATE_LIMIT="1000000/min",
         FLOWHUB_LOGIN_RATE_LIMIT="1000000/min",
+        FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",  # the receivers listen on loopback
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)
