@@ -6,6 +6,7 @@ from typing import TypeVar
 
 import kestrapy
 import pytest
+import requests
 
 from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
@@ -43,6 +44,21 @@ def test_kestrapy_creates_runs_and_reads_a_flow(embedded):
     assert [log.message for log in logs] == ["Hello, Kestrapy!"]
     streamed = within(60, client.logs.follow_logs_from_execution(execution_id=created.id, tenant="main"))
     assert [log.message for log in streamed] == [None, "Hello, Kestrapy!"], "an empty `start`, then the line"
+
+    # kestrapy's `token=` with a flowhub API token narrowed to running acme.sales's flows
+    made = requests.post(
+        f"{base_url}/api/v1/tokens",
+        json={"name": "kestrapy", "bindings": [{"namespace": "acme.sales", "role": "executor"}]},
+        auth=EMBEDDED_ADMIN,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    scoped = kestrapy.KestraClient(host=base_url, token=made.json()["token"])
+    run = scoped.executions.create_execution(tenant="main", namespace="acme.sales", id="hello", wait=True)
+    assert run.state.current.value == "SUCCESS"
+    with pytest.raises(kestrapy.ApiException) as refused:
+        scoped.flows.create_flow(tenant="main", body=HELLO.replace("acme.sales", "acme.other"))
+    assert refused.value.status == 403
 
 
 def within(seconds: float, stream: Iterator[T]) -> list[T]:
