@@ -60,6 +60,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
