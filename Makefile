@@ -36,7 +36,8 @@ lint: $(BIN)/.installed
 test-embedded: $(BIN)/.installed
 	$(EMBEDDED_ENV) $(BIN)/python -m pytest -n 2 -m "not distributed"
 
-# Everything that touches a database again on PostgreSQL (the engine's tests need none and ran above),
+# Everything that touches a database again on PostgreSQL (the engine's tests need none, and the `embedded`
+# ones start processes of their own on SQLite whatever the tests use: both ran above),
 # plus the web server and a celery worker as processes on Redis and RabbitMQ.
 # A file's tests stay on one worker (--dist loadfile): an end-to-end module starts its stack once. Four
 # workers on two cores: they mostly wait on their stacks, and one waits out the scheduler's three-minute
@@ -46,7 +47,7 @@ test-distributed: $(BIN)/.installed
 		$(BIN)/python -m tests.services; status=$$?; \
 	if [ $$status -eq 2 ]; then echo "SKIPPED: the PostgreSQL + Redis pass (set CI=true to make this a failure)"; exit 0; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
-	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 4 --dist loadfile --ignore=tests/engine
+	DATABASE_URL=$(TEST_DATABASE_URL) FLOWHUB_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 4 --dist loadfile --ignore=tests/engine -m "not embedded"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

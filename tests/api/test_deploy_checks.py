@@ -6,7 +6,11 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+
 from tests.e2e.processes import ROOT, base_env
+
+pytestmark = pytest.mark.embedded
 
 PRODUCTION = {
     "DEBUG": "false",

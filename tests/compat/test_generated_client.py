@@ -10,6 +10,8 @@ import requests
 from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
 
+pytestmark = pytest.mark.embedded
+
 PACKAGE = "flowhub_generated_client"
 
 

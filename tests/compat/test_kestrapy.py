@@ -14,6 +14,8 @@ from tests.engine.flows import HELLO as HELLO_WITH_OUTPUTS
 
 from .corpus import CORPUS
 
+pytestmark = pytest.mark.embedded
+
 T = TypeVar("T")
 
 

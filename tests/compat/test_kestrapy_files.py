@@ -5,8 +5,11 @@ import io
 import zipfile
 
 import kestrapy
+import pytest
 
 from tests.e2e.conftest import EMBEDDED_ADMIN
+
+pytestmark = pytest.mark.embedded
 
 
 def test_kestrapy_uploads_lists_reads_moves_exports_and_deletes_namespace_files(embedded):

@@ -3,8 +3,12 @@
 import signal
 import time
 
+import pytest
+
 from .processes import alive, descendants
 from .quickstart import Api, run_failing_flow, run_quickstart
+
+pytestmark = pytest.mark.embedded
 
 
 def test_serve_runs_the_quick_start_and_ctrl_c_stops_every_child(embedded):
