@@ -28,6 +28,11 @@ class AuditAction(StrEnum):
     EXECUTION_DELETE = "execution.delete"
     EXECUTION_LABEL = "execution.label"
     TASK_RUN_SKIP = "taskrun.skip"
+    LOGS_DELETE = "logs.delete"
+    TRIGGER_DISABLE = "trigger.disable"
+    TRIGGER_ENABLE = "trigger.enable"
+    TRIGGER_UNLOCK = "trigger.unlock"
+    TRIGGER_RESTART = "trigger.restart"
     TOKEN_CREATE = "token.create"  # noqa: S105 (a slug, not a password)
     TOKEN_REVOKE = "token.revoke"  # noqa: S105 (a slug, not a password)
     ROLE_CREATE = "role.create"

@@ -328,5 +328,5 @@ class LogListApi(APIView):
         tags=["Logs"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:
-        _, logs = filtered_logs(request, execution_id)
-        return Response({"count": deletion.logs_delete(logs=logs)})
+        execution, logs = filtered_logs(request, execution_id)
+        return Response({"count": deletion.logs_delete(execution=execution, logs=logs)})

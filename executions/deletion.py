@@ -86,7 +86,9 @@ def executions_delete_matching(
     )
 
 
-def logs_delete(*, logs: QuerySet[LogEntry]) -> int:
-    """Delete the log lines; how many there were."""
-    deleted, _ = logs.delete()
+def logs_delete(*, execution: Execution, logs: QuerySet[LogEntry]) -> int:
+    """Delete the log lines (of `execution`); how many there were."""
+    with transaction.atomic():
+        deleted, _ = logs.delete()
+        audit_record(action=AuditAction.LOGS_DELETE, namespace=execution.namespace, target=execution.id, count=deleted)
     return deleted

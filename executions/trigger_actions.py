@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from audit.actions import AuditAction
+from audit.services import audit_record
 from flowhub.exceptions import Conflict
 from namespaces.flows import parsed_revision
 
@@ -26,7 +28,11 @@ def trigger_set_disabled(*, namespace: str, flow_id: str, trigger_id: str, disab
 def triggers_set_disabled(*, triggers: QuerySet[Trigger], disabled: bool) -> int:
     """Disable or enable every trigger of `triggers`; how many there were. A disabled Schedule keeps
     its next date moving on, so enabling it again fires from the next date, not the missed ones."""
-    return triggers.update(disabled=disabled, updated_at=timezone.now())
+    action = AuditAction.TRIGGER_DISABLE if disabled else AuditAction.TRIGGER_ENABLE
+    with transaction.atomic():
+        for namespace, flow_id, trigger_id in triggers.values_list("namespace", "flow_id", "trigger_id"):
+            audit_record(action=action, namespace=namespace, target=f"{flow_id}.{trigger_id}")
+        return triggers.update(disabled=disabled, updated_at=timezone.now())
 
 
 def triggers_matching(refs: Iterable[tuple[str, str, str]]) -> QuerySet[Trigger]:
@@ -45,6 +51,7 @@ def trigger_unlock(*, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
             raise Conflict(f"trigger '{trigger}' is not locked: no execution it started is running")
         trigger.last_execution_id = ""
         trigger.save(update_fields=["last_execution_id", "updated_at"])
+        _audit(AuditAction.TRIGGER_UNLOCK, trigger)
     return trigger
 
 
@@ -55,7 +62,12 @@ def trigger_restart(*, namespace: str, flow_id: str, trigger_id: str) -> Trigger
         trigger.last_execution_id = ""
         trigger.next_date = None
         trigger.save(update_fields=["last_execution_id", "next_date", "updated_at"])
+        _audit(AuditAction.TRIGGER_RESTART, trigger)
     return trigger
+
+
+def _audit(action: AuditAction, trigger: Trigger) -> None:
+    audit_record(action=action, namespace=trigger.namespace, target=f"{trigger.flow_id}.{trigger.trigger_id}")
 
 
 def trigger_stop_after(execution: Execution) -> None:

@@ -121,11 +121,27 @@ def test_each_action_through_the_api_is_recorded_once_with_who_what_where_and_th
     task_run = TaskRun.objects.get(execution_id=replay.json()["id"], task_id="greet")
     skip = api.post(f"/api/v1/executions/{task_run.execution_id}/taskruns/{task_run.id}/skip")
     log.one(skip, "taskrun.skip", task_run.execution_id, taskRun=task_run.id)
+    log.one(api.delete(f"/api/v1/logs/{execution_id}"), "logs.delete", execution_id)
     log.one(api.delete(f"/api/v1/executions/{execution_id}"), "execution.delete", execution_id)
     log.one(api.delete("/api/v1/flows/acme/hello"), "flow.delete", "hello")
 
     everything = json.dumps(list(AuditEntry.objects.values()), default=str)
     assert SECRET_VALUE not in everything and KV_VALUE not in everything
+
+
+def test_what_people_do_to_triggers_is_recorded_and_what_stopafter_does_is_not(api, owner):
+    scheduled = (
+        FLOW + "triggers:\n  - id: nightly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '0 3 * * *'\n"
+    )
+    assert api.post("/api/v1/flows", scheduled, content_type=YAML).status_code == 200
+    log = Recorder(owner)
+    log.seen = AuditEntry.objects.count()
+    ref = {"namespace": "acme", "flowId": "hello", "triggerId": "nightly"}
+    log.one(api.put("/api/v1/triggers", {**ref, "disabled": True}, format="json"), "trigger.disable", "hello.nightly")
+    log.one(api.post("/api/v1/triggers/acme/hello/enable"), "trigger.enable", "hello.nightly")
+    log.one(api.post("/api/v1/triggers/acme/hello/nightly/restart"), "trigger.restart", "hello.nightly")
+    assert api.post("/api/v1/triggers/acme/hello/nightly/unlock").status_code == 409  # refused: no row
+    assert AuditEntry.objects.count() == log.seen
 
 
 def test_the_request_id_a_caller_sends_is_the_one_recorded(api):
