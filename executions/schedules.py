@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from flowhub import exceptions
 from flowhub.engine import schedule as dates
-from flowhub.engine import templating
 from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
 from flowhub.engine.errors import EngineError
 from flowhub.engine.model import Flow as ParsedFlow
@@ -28,8 +27,8 @@ from namespaces.flows import parsed_revision
 from namespaces.models import Flow
 
 from .models import Execution, Trigger
-from .services import execution_create
 from .trigger_selectors import ENDED_STATES, trigger_locked
+from .triggered import trigger_execution_create, trigger_labels
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +138,13 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
     if not _conditions_hold(schedule, parsed, context, date, where):
         return None
     try:
-        execution = execution_create(
+        execution = trigger_execution_create(
             flow=flow,
-            inputs=templating.render_value(schedule.inputs, context),
-            labels=[*_labels(schedule, context), ("system.from", "trigger")],
-            trigger={"id": schedule.id, "type": schedule.TYPE, "variables": variables},
+            trigger=schedule,
+            inputs=schedule.inputs,
+            variables=variables,
+            context=context,
+            labels=trigger_labels(schedule, context),
             idempotency_key=schedule_key(schedule.id, date),
         )
     except (exceptions.ServiceError, EngineError) as error:
@@ -168,14 +169,3 @@ def _conditions_hold(
     except ConditionError as error:
         logger.warning("%s not fired: %s", where, error)
         return False
-
-
-def _labels(schedule: Schedule, context: dict[str, Any]) -> list[tuple[str, str]]:
-    """The trigger's own labels, rendered; `system.` ones are flowhub's to set, as in Kestra."""
-    given = schedule.labels or {}
-    pairs = given.items() if isinstance(given, dict) else ((item.get("key"), item.get("value")) for item in given)
-    return [
-        (str(key), str(templating.render_value(value, context)))
-        for key, value in pairs
-        if key and not str(key).startswith("system.")
-    ]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import templating
 from .conditions import Condition as Condition
+from .conditions import label_pairs
 from .context import RunContext
 from .fields import Duration, LogLevel, Retry, WorkerGroup
 
@@ -87,6 +88,15 @@ class TriggerDefinition(Plugin):
     labels: dict[str, Any] | list[dict[str, Any]] | None = None
     logLevel: LogLevel | None = None
     workerGroup: WorkerGroup | None = None
+
+    @field_validator("labels")
+    @classmethod
+    def _no_system_labels(cls, labels: dict[str, Any] | list[dict[str, Any]] | None) -> Any:
+        """`system.` labels are flowhub's to set on the executions a trigger starts, as a flow's are."""
+        for key, _ in label_pairs(labels or {}):
+            if key.startswith("system."):
+                raise ValueError(f"'{key}': system labels can only be set by flowhub itself")
+        return labels
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -54,7 +54,7 @@ def test_a_due_schedule_starts_an_execution_that_sees_its_date_inputs_and_labels
     inputs = "inputs:\n  - id: day\n    type: STRING\n"
     trigger = (
         "    cron: '*/5 * * * *'\n    inputs:\n      day: \"{{ trigger.date | date('yyyy-MM-dd') }}\"\n"
-        "    labels:\n      team: data\n      system.from: forged\n"
+        "    labels:\n      team: data\n"
     )
     save_flow(api, scheduled(trigger, inputs=inputs, extra="labels:\n  owner: ops\n"))
     assert schedule_tick(now=at("2026-01-01T10:01:30")) == 0  # the first tick learns the next date

@@ -223,10 +223,14 @@ def test_inputs_and_labels_that_do_not_render_answer_422_naming_them(api, anonym
     save(api, hook_flow('    key: k1\n    labels:\n      who: "{{ trigger.body.who }}"\n'))
     problem = assert_problem(anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1"), 422, "validation-failed")
     assert problem["errors"][0]["path"] == "labels.who"
-    save(api, hook_flow("    key: k1\n    labels:\n      system.restarted: 'true'\n"))
-    problem = assert_problem(anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1"), 422, "validation-failed")
-    assert problem["errors"][0]["path"] == "labels"
     assert not Execution.objects.exists()
+
+
+def test_a_trigger_setting_system_labels_is_refused_when_the_flow_is_saved(api):
+    source = hook_flow("    key: k1\n    labels:\n      system.restarted: 'true'\n")
+    problem = assert_problem(api.post("/api/v1/flows", source, content_type=YAML), 422, "invalid-entity")
+    (error,) = problem["errors"]
+    assert error["path"].startswith("triggers[0].labels") and "system labels" in error["detail"], error
 
 
 def test_a_retried_call_with_the_same_idempotency_key_answers_the_same_execution(anonymous, orders):
