@@ -69,32 +69,53 @@ def broker_url(request):
 
 
 @contextlib.contextmanager
-def fresh_database(name: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards: its URL."""
-    server = urlsplit(services.POSTGRES_URL)
-    admin = psycopg2.connect(server._replace(path="/postgres").geturl())
-    admin.autocommit = True
+def fresh_database(name: str, template: str = "template1") -> Iterator[str]:
+    """A new PostgreSQL database, a copy of `template` (by default empty), dropped afterwards: its URL."""
+    admin = _server_connection()
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield server._replace(path=f"/{name}").geturl()
+        yield _database_url(name)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
+def _server_connection() -> psycopg2.extensions.connection:
+    admin = psycopg2.connect(_database_url("postgres"))
+    admin.autocommit = True
+    return admin
+
+
+def _database_url(name: str) -> str:
+    return urlsplit(services.POSTGRES_URL)._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Iterator[str]:
+    """A database migrated, with the stacks' operator, once per test process: each stack's database is a copy of
+    it (CREATE DATABASE … TEMPLATE, a file copy), rather than a migration of its own (seconds, every module)."""
+    require("PostgreSQL")
+    name = f"flowhub_e2e_template_{process_number()}"
+    with fresh_database(name) as url:
+        env = stack_env(tmp_path_factory.mktemp("template"), "memory://", url)
+        manage("migrate", "--noinput", env=env)
+        manage("ensure_admin", env=env)
+        yield name
+
+
 @pytest.fixture(scope="module")
-def database_url(broker_url):
-    """A fresh PostgreSQL database for one stack, migrated by the stack itself, dropped afterwards."""
-    with fresh_database(f"flowhub_e2e_{process_number()}") as url:
+def database_url(broker_url, migrated_template):
+    """A fresh PostgreSQL database for one stack, migrated and with its operator, dropped afterwards."""
+    with fresh_database(f"flowhub_e2e_{process_number()}", template=migrated_template) as url:
         yield url
 
 
 def stack_env(directory: Path, broker_url: str, database_url: str) -> dict[str, str]:
-    """The environment of a distributed stack's processes, its database migrated and its operator created."""
-    env = base_env(
+    """The environment of a distributed stack's processes (its database comes migrated: `database_url`)."""
+    return base_env(
         directory / "data",
         DATABASE_URL=database_url,
         CELERY_BROKER_URL=broker_url,
@@ -102,9 +123,6 @@ def stack_env(directory: Path, broker_url: str, database_url: str) -> dict[str, 
         FLOWHUB_ADMIN_PASSWORD="operator-pw",
         FLOWHUB_TASK_LEASE_SECONDS="6",  # a lost worker is noticed within 6 s and a reaper round (10 s)
     )
-    manage("migrate", "--noinput", env=env)
-    manage("ensure_admin", env=env)
-    return env
 
 
 def start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
