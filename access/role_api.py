@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
-from flowhub.api.problems import drf_errors
+from flowhub.api.problems import validated_body
 from flowhub.api.serializers import CompactSerializer
-from flowhub.exceptions import Invalid
 
 from . import role_selectors, role_services
 from .models import RoleBinding
@@ -37,12 +36,6 @@ class RoleBindingSerializer(CompactSerializer):
 class RoleBindingPageSerializer(serializers.Serializer):
     results = RoleBindingSerializer(many=True)
     total = serializers.IntegerField()
-
-
-def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
-    if not serializer.is_valid():
-        raise Invalid("invalid role binding", drf_errors(serializer.errors))
-    return dict(serializer.validated_data)
 
 
 def _binding(request: Request, binding_id: int) -> RoleBinding:
@@ -92,7 +85,7 @@ class RoleBindingListApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, **_: Any) -> Response:
-        body = _valid(self.RoleBindingInputSerializer(data=request.data))
+        body = validated_body(self.RoleBindingInputSerializer(data=request.data), "invalid role binding")
         binding = role_services.role_binding_create(
             access=request_access(request),
             namespace=body["namespace"],
@@ -121,7 +114,7 @@ class RoleBindingDetailApi(APIView):
         tags=TAGS,
     )
     def put(self, request: Request, binding_id: int, **_: Any) -> Response:
-        body = _valid(self.RoleChangeSerializer(data=request.data))
+        body = validated_body(self.RoleChangeSerializer(data=request.data), "invalid role binding")
         binding = role_services.role_binding_update(
             access=request_access(request), binding=_binding(request, binding_id), role=body["role"]
         )

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowhub.api.authentication import REALM, bearer_secret, token_authenticated
-from flowhub.api.problems import drf_errors
+from flowhub.api.problems import validated_body
 from flowhub.api.throttles import ApiThrottle, LoginThrottle
 from flowhub.engine.errors import ErrorDetail
 from flowhub.exceptions import Invalid
@@ -65,7 +65,7 @@ class LoginApi(CredentialInRequestApi):
         tags=TAGS,
     )
     def post(self, request: Request, **_: Any) -> Response:
-        data = _valid(LoginInputSerializer, request, "invalid login")
+        data = validated_body(LoginInputSerializer(data=request.data), "invalid login")
         # Django's authenticate runs the password hasher for an unknown username too: no timing tells them apart.
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
@@ -121,7 +121,7 @@ class CheckAccessApi(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, **_: Any) -> Response:
-        data = _valid(CheckAccessInputSerializer, request, "invalid access check")
+        data = validated_body(CheckAccessInputSerializer(data=request.data), "invalid access check")
         namespace = namespace_checked(data["namespace"])
         needed = _needed_role(data["action"])
         access = request_access(request)
@@ -161,16 +161,10 @@ class MeApi(APIView):
         return Response(MeSerializer(me).data)
 
 
-def _valid(serializer: Any, request: Request, detail: str) -> dict[str, Any]:
-    body = serializer(data=request.data)
-    if not body.is_valid():
-        raise Invalid(detail, drf_errors(body.errors))
-    return dict(body.validated_data)
-
-
 def _presented_secret(request: Request) -> str:
     """The token a request asks about: `token` in its body, else its bearer header."""
-    secret = _valid(TokenSecretInputSerializer, request, "invalid token").get("token") or bearer_secret(request, False)
+    body = validated_body(TokenSecretInputSerializer(data=request.data), "invalid token")
+    secret = body.get("token") or bearer_secret(request, False)
     if not secret:
         raise Invalid("no token", [ErrorDetail("token", "required, in the body or as Authorization: Bearer")])
     return secret

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from access.selectors import request_access
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
-from flowhub.api.problems import drf_errors
-from flowhub.exceptions import Forbidden, Invalid
+from flowhub.api.problems import validated_body
+from flowhub.exceptions import Forbidden
 
 from . import selectors, services
 from .models import Delivery, Notification
@@ -37,10 +37,8 @@ PAGING = [
 
 def _spec(request: Request) -> services.NotificationSpec:
     """The notification the body describes, if it is one the caller may manage."""
-    body = NotificationInputSerializer(data=request.data)
-    if not body.is_valid():
-        raise Invalid("invalid notification", drf_errors(body.errors))
-    spec = services.NotificationSpec(**body.validated_data)
+    body = validated_body(NotificationInputSerializer(data=request.data), "invalid notification")
+    spec = services.NotificationSpec(**body)
     if not selectors.notification_reachable(request_access(request), spec.namespaces):
         raise Forbidden("a notification needs the editor role on each of its namespaces (on all, when none is given)")
     return spec

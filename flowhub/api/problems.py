@@ -168,6 +168,13 @@ def error_json(error: ErrorDetail) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value is not None}
 
 
+def validated_body(serializer: serializers.Serializer, detail: str) -> dict[str, Any]:
+    """The serializer's validated data; Invalid (a 422 naming each field at fault) when the body is not valid."""
+    if not serializer.is_valid():
+        raise service.Invalid(detail, drf_errors(serializer.errors))
+    return dict(serializer.validated_data)
+
+
 def drf_errors(detail: Any, prefix: str = "") -> list[ErrorDetail]:
     if isinstance(detail, dict):
         return [
