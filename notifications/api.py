@@ -143,6 +143,22 @@ class NotificationDeliveryListApi(APIView):
         return paged_response(request, deliveries, paging, lambda rows: DeliverySerializer(rows, many=True).data)
 
 
+class DeliveryRedeliverApi(APIView):
+    scopes_itself = True  # by the notification's namespaces
+
+    @extend_schema(
+        operation_id="redeliverNotificationDelivery",
+        summary="Send an ended delivery's event again, as a new delivery (202); 409 while it is still attempted",
+        request=None,
+        responses={202: DeliverySerializer},
+        tags=TAGS,
+    )
+    def post(self, request: Request, notification_id: str, delivery_id: str, **_: Any) -> Response:
+        notification = _notification(request, notification_id)
+        delivery = services.delivery_redeliver(notification=notification, delivery_id=delivery_id)
+        return Response(DeliverySerializer(delivery).data, status=202)
+
+
 class NotificationTestApi(APIView):
     scopes_itself = True  # by the notification's namespaces
 

@@ -21,7 +21,7 @@ from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.ids import new_id
 from flowhub.engine.namespaces import namespace_lineage, validate_namespace
 from flowhub.engine.states import State
-from flowhub.exceptions import Invalid
+from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from .destinations import literal_problem
 from .dispatch import enqueue_delivery
@@ -124,6 +124,30 @@ def notification_test(*, notification_id: str) -> Delivery:
     with transaction.atomic():
         delivery = Delivery.objects.create(
             id=delivery_id, notification=notification, event=TEST_EVENT, payload=payload, next_attempt_at=now
+        )
+        transaction.on_commit(partial(enqueue_delivery, delivery.id))
+    return delivery
+
+
+def delivery_redeliver(*, notification: Notification, delivery_id: str) -> Delivery:
+    """A new delivery of an ended one's event (delivered or given up), sent now with a fresh round of attempts:
+    the same payload but for its own `id`, as the receiver tells deliveries apart by it (and X-Flowhub-Delivery).
+    NotFound for a delivery not of `notification`; Conflict for one still being attempted."""
+    original = Delivery.objects.filter(notification=notification, pk=delivery_id).first()
+    if original is None:
+        raise NotFound(f"notification '{notification.pk}' has no delivery '{delivery_id}'")
+    if original.status == Delivery.Status.PENDING:
+        raise Conflict(f"delivery '{delivery_id}' is still being attempted: wait for it to end")
+    again = new_id()
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            id=again,
+            notification=notification,
+            event=original.event,
+            execution_id=original.execution_id,
+            namespace=original.namespace,
+            payload={**original.payload, "id": again},
+            next_attempt_at=timezone.now(),
         )
         transaction.on_commit(partial(enqueue_delivery, delivery.id))
     return delivery

@@ -10,5 +10,10 @@ urlpatterns = [
         api.NotificationDeliveryListApi.as_view(),
         name="notification-deliveries",
     ),
+    path(
+        "notifications/<str:notification_id>/deliveries/<str:delivery_id>/redeliver",
+        api.DeliveryRedeliverApi.as_view(),
+        name="notification-delivery-redeliver",
+    ),
     path("notifications/<str:notification_id>/test", api.NotificationTestApi.as_view(), name="notification-test"),
 ]

@@ -28,7 +28,7 @@ from access.tokens import token_create
 from executions.models import Execution, LogEntry, TaskRun, Trigger
 from kv.models import KVEntry
 from namespaces.models import Flow, FlowRevision, NamespaceFile, Secret
-from notifications.models import Notification
+from notifications.models import Delivery, Notification
 
 from .drive import run_to_end
 from .helpers import YAML
@@ -227,6 +227,7 @@ ENDPOINTS = [
     E("DELETE", "/api/v1/notifications/{notification}", "editor", 204, MANAGED),
     E("GET", "/api/v1/notifications/{notification}/deliveries", "editor", 200, MANAGED),
     E("POST", "/api/v1/notifications/{notification}/test", "editor", 202, MANAGED),
+    E("POST", "/api/v1/notifications/{notification}/deliveries/{delivery}/redeliver", "editor", 202, MANAGED),
     # Roles
     E("GET", "/api/v1/roles", "viewer", 200, FILTERED),
     E("POST", "/api/v1/roles", "admin", 201, REFUSED, {"namespace": NS, "role": "viewer", "user": "outsider"}),
@@ -295,6 +296,9 @@ def world(api, db, django_capture_on_commit_callbacks):
         "notification": notification,
         "binding": binding.pk,
         "file": started["inputs"]["doc"],
+        "delivery": Delivery.objects.create(
+            notification_id=notification, event="execution.failed", payload={"id": "d"}, status="FAILED"
+        ).pk,
         "token": token_create(user=newcomer, name="ci", bindings=[(NS, "viewer")], created_by=None)[0].pk,
         "session": session_open(user=newcomer)[1],
     }
@@ -365,6 +369,7 @@ def fingerprint() -> tuple:
         list(Secret.objects.order_by("pk").values_list("pk", "name", "updated_at")),
         list(Trigger.objects.order_by("pk").values_list("pk", "disabled", "next_date")),
         list(Notification.objects.order_by("pk").values_list("pk", "url", "updated_at")),
+        Delivery.objects.count(),
         list(RoleBinding.objects.order_by("pk").values_list("pk", "role")),
     )
 
@@ -422,6 +427,7 @@ def test_the_table_covers_every_api_route():
 
 
 SAMPLE = {
+    "delivery": "d1",
     "token": "t1",
     "ended": "e1",
     "created": "e2",

@@ -414,6 +414,44 @@ def test_a_delivery_is_given_up_after_its_last_attempt(api, hello):
     assert DeliveryAttempt.objects.count() == 2
 
 
+@override_settings(FLOWHUB_NOTIFICATION_RETRY_BASE_SECONDS=0, FLOWHUB_NOTIFICATION_MAX_ATTEMPTS=1)
+def test_a_given_up_delivery_is_sent_again_as_a_new_one_with_the_same_event(
+    api, hello, django_capture_on_commit_callbacks
+):
+    port = closed_port()
+    created = register(api, url=f"http://127.0.0.1:{port}/hook", events=["execution.created"])
+    base = f"/api/v1/notifications/{created['id']}/deliveries"
+    start(api)
+    failed = Delivery.objects.get()
+    assert_problem(api.post(f"{base}/{failed.id}/redeliver"), 409, "conflict")  # still attempted
+    assert delivery_attempt(delivery_id=failed.id).status_code is None
+    deliver_messages()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(f"{base}/{failed.id}/redeliver")
+    assert answer.status_code == 202, answer.content
+    again = Delivery.objects.get(pk=answer.json()["id"])
+    assert (again.status, again.attempts, again.event) == ("PENDING", 0, "execution.created")
+    assert again.payload == {**failed.payload, "id": again.id}
+    assert [delivery_id for delivery_id, _ in deliver_messages()] == [again.id]
+    with Receiver(port=port, status=204) as receiver:
+        assert delivery_attempt(delivery_id=again.id).status_code == 204
+    (request,) = receiver.received
+    assert request.headers["X-Flowhub-Delivery"] == again.id and verified(created["secret"], **_signed(request))
+    assert json.loads(request.body)["data"] == failed.payload["data"]
+    failed.refresh_from_db()
+    assert failed.status == "FAILED"  # its log stays as it was
+
+
+def test_a_delivery_of_another_notification_or_none_is_not_redelivered(api, hello):
+    first = register(api, events=["execution.created"])
+    second = register(api, events=["execution.failed"])
+    start(api)
+    theirs = Delivery.objects.get(notification_id=first["id"])
+    for path in (f"{second['id']}/deliveries/{theirs.id}", f"{first['id']}/deliveries/nope"):
+        assert_problem(api.post(f"/api/v1/notifications/{path}/redeliver"), 404, "not-found")
+    assert Delivery.objects.count() == 1
+
+
 @override_settings(FLOWHUB_NOTIFICATION_RETRY_BASE_SECONDS=20, FLOWHUB_NOTIFICATION_RETRY_MAX_SECONDS=60)
 def test_retries_back_off_exponentially_short_ones_as_countdowns_long_ones_left_to_the_sweep(
     api, hello, django_capture_on_commit_callbacks
