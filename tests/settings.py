@@ -25,9 +25,3 @@ FLOWHUB_RATE_LIMIT = FLOWHUB_WEBHOOK_RATE_LIMIT = FLOWHUB_LOGIN_RATE_LIMIT = "10
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns about a missing one)
 # The notification tests' receivers listen on this machine's loopback.
 FLOWHUB_NOTIFICATION_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # A file, as the embedded mode's, rather than Django's in-memory test database: that one is shared between
-    # threads through SQLite's shared cache, whose table locks refuse a write while another thread reads the table
-    # ("database table is locked" when a task's heartbeat checks its run as the task ends). In WAL mode, readers
-    # never block the writer.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
