@@ -10,6 +10,7 @@ attempt running in it, in one query each: a read a second, an UPDATE a beat.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -23,6 +24,8 @@ from django.utils import timezone
 from flowhub.engine.states import State
 
 from .models import TaskRun
+
+logger = logging.getLogger(__name__)
 
 
 def lease() -> timedelta:
@@ -107,6 +110,9 @@ class _Beating:
                 still_running = set(running.values_list("pk", flat=True))
             except DatabaseError:
                 continue  # a missed beat or check; the lease allows several
+            except Exception:  # the thread beats for every run of this process: no one error may end it
+                logger.exception("a heartbeat round failed")
+                continue
             for run in runs:
                 if run.task_run_id not in still_running:
                     run.stop.set()  # killed or skipped: the task is asked to end

@@ -81,6 +81,21 @@ def wait_until(condition, timeout: float = 20) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)  # the heartbeat thread sees only committed rows
+def test_the_heartbeat_thread_outlives_an_error_that_is_not_the_databases(api, settings, django_db_blocker):
+    settings.FLOWHUB_TASK_LEASE_SECONDS = 6  # a beat every second
+    assert api.post("/api/v1/flows", HELLO, content_type=YAML).status_code == 200
+    execution_id = api.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").json()["id"]
+    executor.execution_advance(execution_id=execution_id)
+    run = TaskRun.objects.get(execution_id=execution_id, task_id="greet")
+    task_run_transition(run, State.RUNNING, worker_id="w", started_at=timezone.now(), attempt=1)
+    with Heartbeat(run.id, threading.Event()):
+        with django_db_blocker.block():  # pytest-django refuses every thread a query: a RuntimeError
+            time.sleep(2.5)  # more than two rounds of the thread fail
+        TaskRun.objects.filter(pk=run.id).update(heartbeat_at=None)
+        assert wait_until(TaskRun.objects.filter(pk=run.id, heartbeat_at__isnull=False).exists)
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread sees only committed rows
 def test_one_thread_per_process_stamps_every_running_attempt_and_stops_the_killed_one(api, settings):
     settings.FLOWHUB_TASK_LEASE_SECONDS = 6  # a beat every second
     assert api.post("/api/v1/flows", HELLO, content_type=YAML).status_code == 200
