@@ -9,7 +9,6 @@ as it found it, and no answer to an outsider may mention the namespace.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,11 +28,12 @@ from executions.models import Execution, LogEntry, TaskRun, Trigger
 from kv.models import KVEntry
 from namespaces.models import Flow, FlowRevision, NamespaceFile, Secret
 from notifications.models import Delivery, Notification
+from tests.conftest import PASSWORD
 
+from .clients import basic
 from .drive import run_to_end
 from .helpers import YAML
 
-PASSWORD = "a long enough password"
 NS = "acme.sales"
 HOOK_KEY = "matrix-hook-key"
 MARKER = b"only-for-acme-eyes"  # in a KV value, a namespace file, an execution's file and its log
@@ -282,10 +282,10 @@ def world(api, db, django_capture_on_commit_callbacks):
     callers = {"anonymous": APIClient()}
     for role in ROLES:
         RoleBinding.objects.create(user=users.create_user(role, password=PASSWORD), namespace="acme", role=role)
-        callers[role] = _basic(role)
+        callers[role] = basic(role)
     outsider = users.create_user("outsider", password=PASSWORD)
     RoleBinding.objects.create(user=outsider, namespace="other", role="editor")
-    callers["other-namespace editor"] = _basic("outsider")
+    callers["other-namespace editor"] = basic("outsider")
     admin = users.get(username="admin")
     callers["expired token"] = _bearer(admin, expires_at=timezone.now() - timedelta(minutes=1))
     callers["revoked token"] = _bearer(admin, revoked_at=timezone.now())
@@ -307,12 +307,6 @@ def world(api, db, django_capture_on_commit_callbacks):
 
 def _file(content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("doc.txt", content)
-
-
-def _basic(username: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode())
-    return client
 
 
 def _bearer(user, **fields) -> APIClient:

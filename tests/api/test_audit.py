@@ -2,7 +2,6 @@
 and the request's trace id; the system's own work is not; a failed write leaves no row; admins read the entries of
 their namespaces through `GET /audit` and the admin, and nobody changes them."""
 
-import base64
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +23,7 @@ from namespaces.models import Flow, Secret
 from namespaces.services import flow_create
 from tests.conftest import PASSWORD
 
+from .clients import basic, user_with
 from .drive import run_to_end
 from .helpers import YAML, assert_problem, flow
 from .namespace_files import upload, url
@@ -43,17 +43,6 @@ def storage(settings, tmp_path) -> None:
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
-
-
-def client_of(username: str) -> APIClient:
-    client = APIClient()
-    token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
-    client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
-    return client
-
-
-def user(username: str, **fields):
-    return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
 
 
 class Recorder:
@@ -340,13 +329,13 @@ def test_bad_filters_are_problems_naming_the_parameter(api, entries):
 
 
 def test_a_namespace_admin_sees_their_namespaces_and_a_viewer_nothing(entries):
-    RoleBinding.objects.create(user=user("admin"), namespace="acme", role="admin")
-    RoleBinding.objects.create(user=user("viewer"), namespace="acme", role="viewer")
-    RoleBinding.objects.create(user=user("editor"), namespace="", role="editor")
-    assert listed(client_of("admin")) == ["acme.sales", "acme"]
-    assert listed(client_of("admin"), "?namespace=acmeother") == []
-    assert listed(client_of("viewer")) == []
-    assert listed(client_of("editor")) == []
+    RoleBinding.objects.create(user=user_with("admin"), namespace="acme", role="admin")
+    RoleBinding.objects.create(user=user_with("viewer"), namespace="acme", role="viewer")
+    RoleBinding.objects.create(user=user_with("editor"), namespace="", role="editor")
+    assert listed(basic("admin")) == ["acme.sales", "acme"]
+    assert listed(basic("admin"), "?namespace=acmeother") == []
+    assert listed(basic("viewer")) == []
+    assert listed(basic("editor")) == []
     assert APIClient().get("/api/v1/audit").status_code == 401
 
 
@@ -373,7 +362,7 @@ def test_a_namespace_admins_page_is_read_from_the_namespace_index(db):
 
 
 def test_the_admin_shows_staff_their_namespaces_entries_and_lets_nobody_change_them(entries, admin_client):
-    staff = user("staffer", is_staff=True)
+    staff = user_with("staffer", is_staff=True)
     RoleBinding.objects.create(user=staff, namespace="acme", role="admin")
     client = Client()
     client.force_login(staff)
@@ -389,7 +378,7 @@ def test_the_admin_shows_staff_their_namespaces_entries_and_lets_nobody_change_t
     assert len(admin_client.get("/admin/audit/auditentry/").context["cl"].result_list) == 4
     assert AuditEntry.objects.count() == 4
 
-    lone = user("lone", is_staff=True)
+    lone = user_with("lone", is_staff=True)
     client.force_login(lone)
     assert client.get("/admin/audit/auditentry/").status_code == 403
 

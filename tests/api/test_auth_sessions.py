@@ -12,8 +12,8 @@ from access.sessions import session_refresh
 from flowhub.exceptions import Conflict
 from tests.conftest import PASSWORD
 
+from .clients import basic, bearer, error_paths, user_with
 from .helpers import assert_problem
-from .token_clients import basic, bearer, error_paths, user_with
 
 AUTH = "/api/v1/auth"
 

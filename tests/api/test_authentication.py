@@ -1,17 +1,10 @@
-import base64
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
-from rest_framework.test import APIClient
 
 from flowhub.api import authentication
 
-
-def basic(username: str, password: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{password}".encode()).decode())
-    return client
+from .clients import basic
 
 
 @pytest.fixture

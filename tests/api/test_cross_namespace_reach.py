@@ -2,8 +2,6 @@
 Subflow started there, KV entries and namespace files read or written there, executions a Flow trigger
 reacts to) needs its saver to hold the role for it there."""
 
-import base64
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,26 +15,15 @@ from kv.models import KVEntry
 from namespaces.file_selectors import namespace_files
 from namespaces.models import Flow, FlowRevision
 
+from .clients import member
 from .drive import drive_until, run_to_end
 from .helpers import YAML, flow
-
-PASSWORD = "a long enough password"
-
-
-def person(username: str, *bindings: tuple[str, str]) -> APIClient:
-    """A basic-auth client for a new user holding `bindings` (namespace, role)."""
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    for namespace, role in bindings:
-        RoleBinding.objects.create(user=user, namespace=namespace, role=role)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode())
-    return client
 
 
 @pytest.fixture
 def editor(db) -> APIClient:
     """An editor of `acme`, and nothing else."""
-    return person("ed", ("acme", "editor"))
+    return member("ed", {"acme": "editor"})
 
 
 @pytest.fixture
@@ -45,9 +32,9 @@ def savers(api, editor):
     return {
         "an editor of acme only": editor,
         "a superuser": api,
-        "an editor of acme, viewer of other": person("vic", ("acme", "editor"), ("other", "viewer")),
-        "an editor of acme, executor of other": person("exe", ("acme", "editor"), ("other", "executor")),
-        "an editor of acme and of other": person("edo", ("acme", "editor"), ("other", "editor")),
+        "an editor of acme, viewer of other": member("vic", {"acme": "editor", "other": "viewer"}),
+        "an editor of acme, executor of other": member("exe", {"acme": "editor", "other": "executor"}),
+        "an editor of acme and of other": member("edo", {"acme": "editor", "other": "editor"}),
     }
 
 
@@ -232,7 +219,7 @@ def test_a_flow_reads_its_parents_kv_whoever_saved_it_but_writes_there_only_as_a
     for namespace, value in [("acme", '"from acme"'), ("acme.sales", '"from sales"')]:
         response = api.put(f"/api/v1/namespaces/{namespace}/kv/k", value, content_type="application/json")
         assert response.status_code == 200
-    seller = person("sal", ("acme.sales", "editor"))
+    seller = member("sal", {"acme.sales": "editor"})
     save(
         seller,
         """\
@@ -337,7 +324,7 @@ def test_a_flow_trigger_reacts_only_to_executions_its_saver_may_view(api, savers
 
 
 def test_a_flow_trigger_in_a_child_namespace_reacts_to_its_parents_executions(api, upstreams):
-    child_editor = person("kid", ("acme.x", "editor"))
+    child_editor = member("kid", {"acme.x": "editor"})
     save(child_editor, WATCHER.format(extra="").replace("namespace: acme\n", "namespace: acme.x\n", 1))
     run_to_end(start(api, "acme", "up"))
     run_to_end(start(api, "other", "up"))
@@ -365,7 +352,7 @@ def test_preconditions_wait_for_another_namespace_only_if_the_saver_may_view_it(
 
 def test_flow_triggers_of_many_savers_cost_one_query_for_all_their_bindings(api, upstreams, django_assert_num_queries):
     for number in range(3):
-        client = person(f"ed{number}", ("acme", "editor"))
+        client = member(f"ed{number}", {"acme": "editor"})
         save(client, WATCHER.format(extra="").replace("id: watcher", f"id: watcher{number}"))
     ended = run_to_end(start(api, "other", "up"))
     assert not Execution.objects.filter(flow_id__startswith="watcher").exists()

@@ -1,18 +1,14 @@
 """Namespace roles: what a set of bindings grants, and `/roles`, where admins hand them out."""
 
-import base64
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
 from access.models import RoleBinding
 from access.roles import Access, Grant, Role, covers
 
+from .clients import member
 from .helpers import YAML, assert_problem, flow
-
-PASSWORD = "a long enough password"
 
 
 @pytest.mark.parametrize(
@@ -62,24 +58,15 @@ def test_an_unknown_role_name_says_which_exist():
         Role.parse("owner")
 
 
-def client_for(username: str, *, role: str | None = None, namespace: str = "acme") -> APIClient:
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    if role:
-        RoleBinding.objects.create(user=user, namespace=namespace, role=role)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode())
-    return client
-
-
 @pytest.fixture
 def acme_admin(db):
-    return client_for("boss", role="admin")
+    return member("boss", {"acme": "admin"})
 
 
 def test_an_admin_gives_a_role_below_their_namespace_and_the_holder_gains_it(api, acme_admin):
     assert api.post("/api/v1/flows", flow("hello", "acme.sales"), content_type=YAML).status_code == 200
-    member = client_for("member")
-    assert member.get("/api/v1/flows/acme.sales/hello").status_code == 404
+    caller = member("member")
+    assert caller.get("/api/v1/flows/acme.sales/hello").status_code == 404
     created = acme_admin.post("/api/v1/roles", {"namespace": "acme.sales", "role": "viewer", "user": "member"})
     assert created.status_code == 201, created.content
     body = created.json()
@@ -88,18 +75,18 @@ def test_an_admin_gives_a_role_below_their_namespace_and_the_holder_gains_it(api
         "role": "viewer",
         "user": "member",
     }
-    assert member.get("/api/v1/flows/acme.sales/hello").status_code == 200
-    assert member.delete("/api/v1/flows/acme.sales/hello").status_code == 403
+    assert caller.get("/api/v1/flows/acme.sales/hello").status_code == 200
+    assert caller.delete("/api/v1/flows/acme.sales/hello").status_code == 403
 
 
 def test_a_group_binding_gives_its_members_the_role(api, acme_admin):
     assert api.post("/api/v1/flows", flow("hello", "acme.sales"), content_type=YAML).status_code == 200
-    member = client_for("member")
+    caller = member("member")
     Group.objects.create(name="sales").user_set.add(get_user_model().objects.get(username="member"))
     created = acme_admin.post("/api/v1/roles", {"namespace": "acme", "role": "executor", "group": "sales"})
     assert created.status_code == 201, created.content
     assert created.json()["group"] == "sales"
-    assert member.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").status_code == 200
+    assert caller.post("/api/v1/executions/acme.sales/hello", {}, format="multipart").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -117,7 +104,7 @@ def test_a_group_binding_gives_its_members_the_role(api, acme_admin):
     ],
 )
 def test_a_binding_the_admin_may_not_make_or_that_is_malformed_is_refused(acme_admin, body, status, slug, path):
-    client_for("member")
+    member("member")
     problem = assert_problem(acme_admin.post("/api/v1/roles", body, format="json"), status, slug)
     if path:
         assert path in [error["path"] for error in problem["errors"]], problem
@@ -125,15 +112,15 @@ def test_a_binding_the_admin_may_not_make_or_that_is_malformed_is_refused(acme_a
 
 
 def test_a_second_binding_for_the_same_holder_and_namespace_is_a_conflict(acme_admin):
-    client_for("member", role="viewer", namespace="acme.sales")
+    member("member", {"acme.sales": "viewer"})
     body = {"namespace": "acme.sales", "role": "editor", "user": "member"}
     assert_problem(acme_admin.post("/api/v1/roles", body, format="json"), 409, "conflict")
     assert RoleBinding.objects.get(user__username="member").role == "viewer"
 
 
 def test_an_admin_changes_and_removes_bindings_of_their_namespaces_only(acme_admin):
-    client_for("member", role="viewer", namespace="acme.sales")
-    client_for("stranger", role="viewer", namespace="other")
+    member("member", {"acme.sales": "viewer"})
+    member("stranger", {"other": "viewer"})
     mine = RoleBinding.objects.get(user__username="member")
     theirs = RoleBinding.objects.get(user__username="stranger")
     changed = acme_admin.put(f"/api/v1/roles/{mine.pk}", {"role": "editor"}, format="json")
@@ -151,18 +138,18 @@ def test_an_admin_changes_and_removes_bindings_of_their_namespaces_only(acme_adm
 
 
 def test_a_member_reads_their_own_bindings_but_cannot_change_them(db):
-    member = client_for("member", role="viewer", namespace="acme")
-    client_for("colleague", role="viewer", namespace="acme")
-    listed = member.get("/api/v1/roles")
+    caller = member("member", {"acme": "viewer"})
+    member("colleague", {"acme": "viewer"})
+    listed = caller.get("/api/v1/roles")
     assert [(row["user"], row["role"]) for row in listed.json()["results"]] == [("member", "viewer")]
     own = RoleBinding.objects.get(user__username="member")
-    assert_problem(member.put(f"/api/v1/roles/{own.pk}", {"role": "admin"}, format="json"), 403, "forbidden")
+    assert_problem(caller.put(f"/api/v1/roles/{own.pk}", {"role": "admin"}, format="json"), 403, "forbidden")
     assert RoleBinding.objects.get(pk=own.pk).role == "viewer"
 
 
 def test_the_role_list_filters_by_namespace_prefix_user_and_group(acme_admin, api):
-    client_for("member", role="viewer", namespace="acme.sales")
-    client_for("analyst", role="editor", namespace="acme.hr")
+    member("member", {"acme.sales": "viewer"})
+    member("analyst", {"acme.hr": "editor"})
     by_namespace = api.get("/api/v1/roles?namespace=acme.sales").json()
     assert [row["user"] for row in by_namespace["results"]] == ["member"]
     assert [row["user"] for row in acme_admin.get("/api/v1/roles?user=analyst").json()["results"]] == ["analyst"]

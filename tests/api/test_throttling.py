@@ -4,13 +4,11 @@ Each test sets the limits it is about (tests/settings.py sets limits no other te
 from an empty cache. The clock is moved by replacing `time.time`, never by sleeping.
 """
 
-import base64
 import time
 import uuid
 
 import pytest
 import redis
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import include, path
@@ -24,6 +22,7 @@ from flowhub.api.throttles import ApiThrottle, LoginThrottle
 from flowhub.env import parse_rate
 from tests import services
 
+from .clients import basic, member
 from .helpers import assert_problem
 
 SEARCH = "/api/v1/flows/search"
@@ -73,13 +72,6 @@ def clock(monkeypatch):
     return moving
 
 
-def basic_client(username, **fields):
-    get_user_model().objects.create_user(username=username, password="pw-" + username, **fields)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:pw-{username}".encode()).decode())
-    return client
-
-
 def counts(response):
     return tuple(int(response[name]) for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"))
 
@@ -127,11 +119,7 @@ def test_past_the_limit_the_answer_is_429_with_retry_after(api, limits, clock):
 
 def test_failed_credentials_count_so_guessing_a_password_is_throttled(owner, limits, clock):
     limits(FLOWHUB_RATE_LIMIT="3/min")
-    guesser = APIClient()
-    answers = []
-    for guess in ("a", "b", "c", "d"):
-        guesser.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"owner:{guess}".encode()).decode())
-        answers.append(guesser.get(SEARCH))
+    answers = [basic("owner", guess).get(SEARCH) for guess in ("a", "b", "c", "d")]
     assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
     assert [int(answer["X-RateLimit-Remaining"]) for answer in answers] == [2, 1, 0, 0]
     assert_problem(answers[-1], 429, "too-many-requests")
@@ -139,14 +127,14 @@ def test_failed_credentials_count_so_guessing_a_password_is_throttled(owner, lim
 
 def test_a_namespace_out_of_sight_counts_too(db, limits, clock):
     limits(FLOWHUB_RATE_LIMIT="2/min")
-    member = basic_client("member")  # no role anywhere: every namespace is out of sight, a 404
-    answers = [member.get("/api/v1/flows/acme/orders") for _ in range(3)]
+    caller = member("member")  # no role anywhere: every namespace is out of sight, a 404
+    answers = [caller.get("/api/v1/flows/acme/orders") for _ in range(3)]
     assert [answer.status_code for answer in answers] == [404, 404, 429]
 
 
 def test_two_users_do_not_share_a_count(api, limits, clock):
     limits(FLOWHUB_RATE_LIMIT="2/min")
-    other = basic_client("other", is_superuser=True)
+    other = member("other", is_superuser=True)
     assert [api.get(SEARCH).status_code for _ in range(3)] == [200, 200, 429]
     answer = other.get(SEARCH)
     assert answer.status_code == 200

@@ -22,8 +22,8 @@ from access.tokens import token_create
 from tests.conftest import PASSWORD
 from tests.engine.flows import HELLO
 
+from .clients import basic, bearer, error_paths, user_with
 from .helpers import YAML, assert_problem
-from .token_clients import basic, bearer, error_paths, user_with
 
 TOKENS = "/api/v1/tokens"
 

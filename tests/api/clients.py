@@ -1,4 +1,4 @@
-"""Clients and users for the tests of tokens and sessions."""
+"""API clients (basic, bearer) and users holding roles, for the API tests."""
 
 import base64
 
@@ -21,12 +21,18 @@ def basic(username: str, password: str = PASSWORD) -> APIClient:
     return client
 
 
-def user_with(username: str, roles: dict[str, str] | None = None):
+def user_with(username: str, roles: dict[str, str] | None = None, **fields):
     """A user with the test password, holding `roles` ({namespace prefix: role}, "" for every namespace)."""
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    user = get_user_model().objects.create_user(username, password=PASSWORD, **fields)
     for namespace, role in (roles or {}).items():
         RoleBinding.objects.create(user=user, namespace=namespace, role=role)
     return user
+
+
+def member(username: str, roles: dict[str, str] | None = None, **fields) -> APIClient:
+    """A basic-auth client of a new user holding `roles` (see `user_with`)."""
+    user_with(username, roles, **fields)
+    return basic(username)
 
 
 def error_paths(response) -> list[str]:
