@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     EXECUTION_REPLAY = "execution.replay"
     EXECUTION_DELETE = "execution.delete"
     EXECUTION_LABEL = "execution.label"
+    EXECUTION_STATUS = "execution.status"
     TASK_RUN_SKIP = "taskrun.skip"
     LOGS_DELETE = "logs.delete"
     TRIGGER_DISABLE = "trigger.disable"

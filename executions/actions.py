@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
 from flowhub.engine.inputs import InputSpec
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.states import TERMINAL, State
+from flowhub.engine.states import STATUS_CHANGE_TARGETS, TERMINAL, State
 from flowhub.exceptions import Conflict, NotFound
 from namespaces.flows import parsed_revision
 
@@ -26,7 +25,7 @@ from .endings import execution_ended
 from .models import Execution, TaskRun
 from .services import check_user_labels, file_inputs_stored
 from .subflows import subflow_children
-from .transitions import execution_transition, task_run_transition
+from .transitions import execution_status_change, execution_transition, task_run_transition
 
 
 def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
@@ -53,27 +52,6 @@ def execution_kill(*, execution_id: str, cascade: bool = True) -> Execution:
             with suppress(Conflict):  # it ended meanwhile
                 execution_kill(execution_id=child_id)
     return execution
-
-
-MAX_BULK = 1000
-"""The most executions one bulk request acts on; a caller repeats it for more."""
-
-
-def executions_kill(*, execution_ids: Sequence[str]) -> int:
-    """Kill each execution (at most `MAX_BULK`) as `execution_kill` does; how many were. Those unknown or
-    already ended are left out of the count."""
-    killed = 0
-    for execution_id in execution_ids[:MAX_BULK]:
-        with suppress(NotFound, Conflict):
-            execution_kill(execution_id=execution_id)
-            killed += 1
-    return killed
-
-
-def executions_kill_matching(*, executions: QuerySet[Execution]) -> int:
-    """Kill the oldest `MAX_BULK` of `executions` that have not ended; how many were."""
-    open_ = executions.exclude(state__in=[state.value for state in TERMINAL]).order_by("created_at", "id")
-    return executions_kill(execution_ids=list(open_.values_list("id", flat=True)[:MAX_BULK]))
 
 
 def task_runs_stop(execution: Execution, now: Any) -> None:
@@ -171,6 +149,29 @@ def execution_labels_replace(*, execution_id: str, labels: list[tuple[str, str]]
         execution.updated_at = timezone.now()
         execution.save(update_fields=["labels", "updated_at"])
         audit_record(action=AuditAction.EXECUTION_LABEL, namespace=execution.namespace, target=execution_id)
+    return execution
+
+
+def execution_status_set(*, execution_id: str, status: State) -> Execution:
+    """Kestra's change-status: give an ended execution another end, `status` (one of `STATUS_CHANGE_TARGETS`), to
+    correct what it says (a failure that was none, a success to count as failed). Conflict while it has not ended;
+    the same state again changes nothing.
+
+    Only its state changes, with an entry in its history: its task runs, outputs and labels stay as they are, and
+    nothing that follows an end happens again (no flow trigger fires, no Subflow run or queue moves on)."""
+    if status not in STATUS_CHANGE_TARGETS:
+        raise ValueError(f"{status} is not a state an execution's status can be changed to")
+    with transaction.atomic():
+        execution = execution_locked(execution_id)
+        if State(execution.state) not in TERMINAL:
+            raise Conflict(f"only an ended execution's status can be changed; '{execution_id}' is {execution.state}")
+        previous = execution.state
+        if previous != status:
+            execution_status_change(execution, status)
+            audit_record(
+                action=AuditAction.EXECUTION_STATUS, namespace=execution.namespace, target=execution_id,
+                previous=previous, state=status.value,
+            )  # fmt: skip
     return execution
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,13 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.roles import Role
-from access.selectors import request_access
-from flowhub.api.parsers import BoundedJSONParser
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.engine.errors import ErrorDetail
+from flowhub.engine.states import TERMINAL
 
 from . import actions, deletion, selectors
+from .bulk_api import BulkAction, bulk_views
 from .delete_api import DELETION, DeleteQuerySerializer, delete_query, deletion_json
 from .models import Execution, LogEntry
 from .serializers import ExecutionSerializer, LogEntrySerializer
@@ -213,23 +213,16 @@ class ExecutionResumeValidateApi(APIView):
         return Response({"id": execution.flow_id, "namespace": execution.namespace, "inputs": inputs, "checks": []})
 
 
-class ExecutionKillByIdsApi(APIView):
-    scopes_itself = True
-    parser_classes = [BoundedJSONParser]
-
-    @extend_schema(
-        operation_id="killExecutionsByIds",
-        summary="Kill several executions; those unknown or already ended are left out of the count",
-        request=serializers.ListField(child=serializers.CharField()),
-        responses=inline_serializer("KillCount", {"count": serializers.IntegerField()}),
-        tags=["Executions"],
+ExecutionKillByIdsApi, ExecutionKillByQueryApi = bulk_views(
+    BulkAction(
+        name="kill",
+        operation="killExecutions",
+        summary="Kill the executions that have not ended, with the executions their Subflow tasks started",
+        act=lambda execution_id, _: actions.execution_kill(execution_id=execution_id),
+        applies_to=lambda _: ~Q(state__in=TERMINAL),
+        method="delete",
     )
-    def delete(self, request: Request, **_: Any) -> Response:
-        ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=actions.MAX_BULK)
-        allowed = selectors.execution_ids_allowed(
-            access=request_access(request), role=Role.EXECUTOR, execution_ids=ids.run_validation(request.data)
-        )
-        return Response({"count": actions.executions_kill(execution_ids=allowed)})
+)
 
 
 FILE_PATH = OpenApiParameter(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -11,10 +10,9 @@ from django.db.models import QuerySet
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from flowhub.engine.states import TERMINAL
-from flowhub.exceptions import Conflict, NotFound
+from flowhub.exceptions import Conflict
 
-from .actions import MAX_BULK, execution_kill, execution_locked
+from .actions import execution_kill, execution_locked
 from .files import execution_files_delete
 from .models import Execution, LogEntry, Trigger
 
@@ -56,34 +54,6 @@ def execution_delete(
         else 0
     )
     return Deletion(execution_id, logs=deleted.get(LogEntry._meta.label, 0), files=files)
-
-
-def executions_delete(
-    *, execution_ids: Sequence[str], include_non_terminated: bool = False, delete_storage: bool = True
-) -> int:
-    """Delete each of the executions (at most `MAX_BULK`) as `execution_delete` does, each in its own transaction;
-    how many were.
-    Those unknown, and those not ended unless `include_non_terminated`, are left out of the count."""
-    deleted = 0
-    for execution_id in execution_ids[:MAX_BULK]:
-        with suppress(NotFound, Conflict):
-            execution_delete(
-                execution_id=execution_id, include_non_terminated=include_non_terminated, delete_storage=delete_storage
-            )
-            deleted += 1
-    return deleted
-
-
-def executions_delete_matching(
-    *, executions: QuerySet[Execution], include_non_terminated: bool = False, delete_storage: bool = True
-) -> int:
-    """Delete the first `MAX_BULK` of `executions` (ended ones only, unless `include_non_terminated`)."""
-    if not include_non_terminated:
-        executions = executions.filter(state__in=TERMINAL)
-    ids = list(executions.order_by("created_at", "id").values_list("id", flat=True)[:MAX_BULK])
-    return executions_delete(
-        execution_ids=ids, include_non_terminated=include_non_terminated, delete_storage=delete_storage
-    )
 
 
 def logs_delete(*, execution: Execution, logs: QuerySet[LogEntry]) -> int:

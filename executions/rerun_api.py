@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,11 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.roles import Role
-from access.selectors import request_access
-from flowhub.exceptions import Conflict, Invalid, NotFound
+from flowhub.engine.states import TERMINAL, State
 
 from . import actions, reruns, selectors
 from .api import uploads_by_input
+from .bulk_api import BulkAction, bulk_views
 from .serializers import ExecutionSerializer
 
 
@@ -132,26 +133,12 @@ class TaskRunSkipApi(APIView):
         return _execution(execution_id)
 
 
-class ExecutionRestartByIdsApi(APIView):
-    scopes_itself = True
-
-    @extend_schema(
-        operation_id="restartExecutionsByIds",
-        summary="Restart several executions; those unknown, not ended or with nothing to restart are left out",
-        request={"application/json": {"type": "array", "items": {"type": "string"}}},
-        responses=inline_serializer("RestartCount", {"count": serializers.IntegerField()}),
-        tags=["Executions"],
+ExecutionRestartByIdsApi, ExecutionRestartByQueryApi = bulk_views(
+    BulkAction(
+        name="restart",
+        operation="restartExecutions",
+        summary="Restart the ended executions that have failed or killed task runs",
+        act=lambda execution_id, _: reruns.execution_restart(execution_id=execution_id),
+        applies_to=lambda _: Q(state__in=TERMINAL) & ~Q(state=State.SUCCESS),
     )
-    def post(self, request: Request, **_: Any) -> Response:
-        ids = serializers.ListField(child=serializers.CharField(max_length=22), max_length=1000)
-        restarted = 0
-        allowed = selectors.execution_ids_allowed(
-            access=request_access(request), role=Role.EXECUTOR, execution_ids=ids.run_validation(request.data)
-        )
-        for execution_id in allowed:
-            try:
-                reruns.execution_restart(execution_id=execution_id)
-            except (NotFound, Conflict, Invalid):
-                continue
-            restarted += 1
-        return Response({"count": restarted})
+)

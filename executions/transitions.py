@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from flowhub.engine.states import (
     State,
+    check_execution_status_change,
     check_execution_transition,
     check_task_run_reopening,
     check_task_run_transition,
@@ -31,6 +32,14 @@ def execution_transition(execution: Execution, target: State, **fields: Any) -> 
     now = timezone.now()
     fields["updated_at"] = now
     return _compare_and_set(execution, target, now, fields)
+
+
+def execution_status_change(execution: Execution, target: State) -> bool:
+    """Give the ended `execution` another end (`states.STATUS_CHANGE_TRANSITIONS`), ended now, as its JSON's
+    `endDate` (the last history entry) says; True when we changed it."""
+    check_execution_status_change(State(execution.state), target)
+    now = timezone.now()
+    return _compare_and_set(execution, target, now, {"updated_at": now, "ended_at": now})
 
 
 def task_run_transition(task_run: TaskRun, target: State, **fields: Any) -> bool:

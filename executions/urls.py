@@ -10,6 +10,7 @@ from . import (
     rerun_api,
     search_api,
     stats_api,
+    status_api,
     stream_api,
     webhook_api,
 )
@@ -23,7 +24,11 @@ urlpatterns = [
     path("executions/<str:execution_id>/follow", stream_api.ExecutionFollowApi.as_view(), name="execution-follow"),
     path("logs/<str:execution_id>/follow", stream_api.LogFollowApi.as_view(), name="log-follow"),
     path("executions/kill/by-ids", api.ExecutionKillByIdsApi.as_view(), name="execution-kill-by-ids"),
-    path("executions/kill/by-query", delete_api.ExecutionKillByQueryApi.as_view(), name="execution-kill-by-query"),
+    path("executions/kill/by-query", api.ExecutionKillByQueryApi.as_view(), name="execution-kill-by-query"),
+    path("executions/change-status/by-ids", status_api.ExecutionStatusByIdsApi.as_view(), name="status-by-ids"),
+    path("executions/change-status/by-query", status_api.ExecutionStatusByQueryApi.as_view(), name="status-by-query"),
+    path("executions/<str:execution_id>/change-status", status_api.ExecutionStatusApi.as_view(), name="status"),
+    path("executions/<str:execution_id>/actions/change-status", status_api.ExecutionStatusActionApi.as_view()),
     path("executions/<str:execution_id>/kill", api.ExecutionKillApi.as_view(), name="execution-kill"),
     path(
         "executions/<str:execution_id>/actions/kill", api.ExecutionKillActionApi.as_view(), name="execution-kill-action"
@@ -40,6 +45,7 @@ urlpatterns = [
         name="execution-resume-validate",
     ),
     path("executions/restart/by-ids", rerun_api.ExecutionRestartByIdsApi.as_view(), name="restart-by-ids"),
+    path("executions/restart/by-query", rerun_api.ExecutionRestartByQueryApi.as_view(), name="restart-by-query"),
     path("executions/<str:execution_id>/restart", rerun_api.ExecutionRestartApi.as_view(), name="execution-restart"),
     path("executions/<str:execution_id>/actions/restart", rerun_api.ExecutionRestartActionApi.as_view()),
     path("executions/<str:execution_id>/replay", rerun_api.ExecutionReplayApi.as_view(), name="execution-replay"),

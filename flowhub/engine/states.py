@@ -75,6 +75,14 @@ TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
     State.RESTARTED: frozenset({State.RUNNING, State.SKIPPED, State.KILLED}),
 }
 
+STATUS_CHANGE_TARGETS = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED})
+"""What a person may set an ended execution's state to (Kestra's change-status): an end an execution reaches by
+itself. Not SKIPPED, which no execution takes, nor RETRIED, which promises an execution that retries it."""
+STATUS_CHANGE_TRANSITIONS: dict[State, frozenset[State]] = {
+    state: STATUS_CHANGE_TARGETS - {state} for state in _FINISHED_EXECUTION
+}
+"""Out of an ended execution's state by a person's say-so, beside `EXECUTION_TRANSITIONS`' restart."""
+
 REOPENED_TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
     state: frozenset({State.RESTARTED, State.RUNNING}) for state in _ENDED_TASK_RUN
 }
@@ -84,6 +92,10 @@ task that holds it, goes back into it (RUNNING). Nothing else ever reopens an en
 
 def check_execution_transition(current: State, target: State) -> None:
     _check("execution", EXECUTION_TRANSITIONS, current, target)
+
+
+def check_execution_status_change(current: State, target: State) -> None:
+    _check("execution status change", STATUS_CHANGE_TRANSITIONS, current, target)
 
 
 def check_task_run_transition(current: State, target: State) -> None:

@@ -106,6 +106,8 @@ def test_each_action_through_the_api_is_recorded_once_with_who_what_where_and_th
     log.one(replay, "execution.replay", execution_id, replay=replay.json()["id"])
     labels = api.post(f"/api/v1/executions/{execution_id}/labels", [{"key": "a", "value": "b"}], format="json")
     log.one(labels, "execution.label", execution_id)
+    status = api.post(f"/api/v1/executions/{execution_id}/change-status?status=FAILED")
+    log.one(status, "execution.status", execution_id, previous="SUCCESS", state="FAILED")
     executor.execution_advance(execution_id=replay.json()["id"])
     task_run = TaskRun.objects.get(execution_id=replay.json()["id"], task_id="greet")
     skip = api.post(f"/api/v1/executions/{task_run.execution_id}/taskruns/{task_run.id}/skip")

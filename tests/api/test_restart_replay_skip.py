@@ -164,6 +164,19 @@ def test_bulk_restart_counts_the_executions_it_restarted(api, failed):
     assert Execution.objects.get(pk=running).state == "CREATED"
 
 
+def test_bulk_restart_by_query_restarts_what_failed_among_what_the_filters_select(api, failed):
+    succeeded = trigger(api, "flaky")
+    assert run_to_end(succeeded).state == "FAILED"
+    assert api.post(f"/api/v1/executions/{succeeded}/restart").status_code == 200
+    assert run_to_end(succeeded).state == "SUCCESS"
+    running = trigger(api, "flaky")
+    response = api.post("/api/v1/main/executions/restart/by-query?filters[flowId][EQUALS]=flaky")
+    assert response.status_code == 200 and response.json() == {"count": 1}
+    states = dict(Execution.objects.values_list("id", "state"))
+    assert states == {failed: "RESTARTED", succeeded: "SUCCESS", running: "CREATED"}
+    assert_problem(api.post("/api/v1/executions/restart/by-query?flowId=flaky"), 400, "invalid-query-filters")
+
+
 @pytest.fixture
 def chained(api) -> str:
     execution_id = start(api, CHAIN, "chain", who="ada")

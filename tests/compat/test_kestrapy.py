@@ -7,6 +7,7 @@ from typing import TypeVar
 import kestrapy
 import pytest
 import requests
+from kestrapy.models import StateType
 
 from tests.e2e.conftest import EMBEDDED_ADMIN
 from tests.e2e.quickstart import HELLO
@@ -138,6 +139,12 @@ def test_kestrapy_waits_for_searches_and_deletes_executions(embedded):
         tenant="main", filters=[{"field": "labels", "operation": "EQUALS", "value": {"via": "kestrapy"}}]
     )
     assert [item["id"] for item in labelled["results"]] == [ended.id]
+
+    changed = executions.update_execution_status(execution_id=other.id, status=StateType.FAILED, tenant="main")
+    assert (changed.id, changed.state.current.value) == (other.id, "FAILED")
+    bulk = executions.update_executions_status_by_ids(tenant="main", new_status=StateType.WARNING, ids=[other.id])
+    assert bulk == {"count": 1}
+    assert executions.execution(execution_id=other.id, tenant="main").state.current.value == "WARNING"
 
     executions.delete_execution(execution_id=ended.id, tenant="main", delete_logs=True, delete_storage=True)
     remaining = executions.search_executions_by_flow_id(tenant="main", namespace="acme.sales", flow_id="hello")

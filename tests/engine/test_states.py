@@ -8,6 +8,7 @@ from flowhub.engine.states import (
     TASK_RUN_TRANSITIONS,
     TERMINAL,
     State,
+    check_execution_status_change,
     check_execution_transition,
     check_task_run_reopening,
     check_task_run_transition,
@@ -39,6 +40,13 @@ TASK_RUN_ALLOWED = {
 }  # fmt: skip
 ENDED_TASK_RUN = ("SUCCESS", "WARNING", "FAILED", "KILLED", "SKIPPED")
 REOPENING_ALLOWED = {(ended, target) for ended in ENDED_TASK_RUN for target in ("RESTARTED", "RUNNING")}
+ENDED_EXECUTION = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED")
+STATUS_CHANGE_ALLOWED = {
+    (ended, target)
+    for ended in ENDED_EXECUTION
+    for target in ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED")
+    if ended != target
+}
 
 PAIRS = list(itertools.product(State, State))
 
@@ -68,6 +76,15 @@ def test_only_an_ended_task_run_reopens_and_only_to_run_again_or_be_gone_back_in
     else:
         with pytest.raises(IllegalTransitionError):
             check_task_run_reopening(current, target)
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS)
+def test_a_person_changes_only_an_ended_execution_s_status_and_only_to_another_end(current, target):
+    if (current.value, target.value) in STATUS_CHANGE_ALLOWED:
+        check_execution_status_change(current, target)
+    else:
+        with pytest.raises(IllegalTransitionError):
+            check_execution_status_change(current, target)
 
 
 def test_terminal_task_runs_never_change_and_executions_only_restart():
