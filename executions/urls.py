@@ -4,6 +4,7 @@ from . import (
     api,
     create_api,
     delete_api,
+    flow_api,
     label_api,
     log_api,
     output_api,
@@ -19,6 +20,19 @@ from . import (
 urlpatterns = [
     path("executions", search_api.ExecutionListApi.as_view(), name="execution-list"),
     path("executions/search", search_api.ExecutionSearchApi.as_view(), name="execution-search"),
+    path("executions/latest", flow_api.ExecutionsLatestApi.as_view(), name="executions-latest"),
+    path("executions/namespaces", flow_api.ExecutableNamespacesApi.as_view(), name="executable-namespaces"),
+    path(
+        "executions/namespaces/<str:namespace>/flows",
+        flow_api.ExecutableFlowsApi.as_view(),
+        name="executable-flows",
+    ),
+    path(
+        "executions/flows/<str:namespace>/<str:flow_id>",
+        flow_api.FlowForExecutionApi.as_view(),
+        name="flow-for-execution",
+    ),
+    path("executions/<str:execution_id>/flow", flow_api.ExecutionFlowApi.as_view(), name="execution-flow"),
     path("executions/by-ids", delete_api.ExecutionDeleteByIdsApi.as_view(), name="execution-delete-by-ids"),
     path("executions/by-query", delete_api.ExecutionDeleteByQueryApi.as_view(), name="execution-delete-by-query"),
     path("executions/<str:execution_id>/follow", stream_api.ExecutionFollowApi.as_view(), name="execution-follow"),

@@ -17,7 +17,7 @@ from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
 from flowhub.api.parsers import YAML_PARSERS
 from flowhub.api.problems import Problem, ProblemErrorSerializer, error_json
-from flowhub.api.serializers import CompactSerializer, LabelSerializer
+from flowhub.api.serializers import CompactSerializer, FlowRefSerializer, LabelSerializer
 from flowhub.engine.errors import ErrorDetail
 
 from . import selectors, services
@@ -266,11 +266,6 @@ class FlowValidateApi(APIView):
     def post(self, request: Request, **_: Any) -> Response:
         results = flows_validate(source=request.data or "")
         return Response(FlowValidationSerializer(results, many=True).data)
-
-
-class FlowRefSerializer(serializers.Serializer):
-    namespace = serializers.CharField()
-    id = serializers.CharField()
 
 
 class CountSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from access.roles import Access, Role
 from access.selectors import namespace_q
 from flowhub.exceptions import NotFound
 
+from .flows import parsed_revision
 from .models import Flow, FlowRevision, Namespace
 
 
@@ -60,8 +61,15 @@ def flow_revisions(*, namespace: str, flow_id: str) -> list[FlowRevision]:
     return list(FlowRevision.objects.filter(flow=flow).select_related("flow").order_by("revision"))
 
 
-def namespaces_with_flows(*, access: Access, text: str | None = None) -> list[str]:
-    names = Flow.objects.filter(namespace_q(access, Role.VIEWER, "namespace__id"), deleted=False)
+def flows_enabled(*, namespace: str) -> list[Flow]:
+    """The live flows of exactly `namespace` whose current revision is not disabled: those that can be started."""
+    flows = flow_list(namespace=namespace)
+    return [flow for flow in flows if flow.current is not None and not parsed_revision(flow.current).disabled]
+
+
+def namespaces_with_flows(*, access: Access, text: str | None = None, role: Role = Role.VIEWER) -> list[str]:
+    """The namespaces holding a live flow where the caller has `role`, whose name holds `text`."""
+    names = Flow.objects.filter(namespace_q(access, role, "namespace__id"), deleted=False)
     if text:
         names = names.filter(namespace__id__icontains=text)
     return list(names.order_by("namespace_id").values_list("namespace_id", flat=True).distinct())

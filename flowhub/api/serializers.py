@@ -32,6 +32,13 @@ class LabelSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+class FlowRefSerializer(serializers.Serializer):
+    """Kestra's reference to a flow in a body: `{"namespace": ..., "id": ...}`."""
+
+    namespace = serializers.CharField()
+    id = serializers.CharField()
+
+
 class LabelParameterField(serializers.CharField):
     """A `key:value` query parameter, as Kestra's `labels`."""
 

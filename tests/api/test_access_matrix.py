@@ -145,6 +145,11 @@ ENDPOINTS = [
     E("GET", f"/api/v1/executions?namespace={NS}&flowId=hello", "viewer", 200, FILTERED),
     E("GET", "/api/v1/executions/search", "viewer", 200, FILTERED),
     E("GET", "/api/v1/executions/{ended}", "viewer", 200),
+    E("POST", "/api/v1/executions/latest", "viewer", 200, FILTERED, REF),
+    E("GET", "/api/v1/executions/namespaces", "executor", 200, FILTERED),
+    E("GET", f"/api/v1/executions/namespaces/{NS}/flows", "executor", 200),
+    E("GET", f"/api/v1/executions/flows/{NS}/hello?revision=1", "viewer", 200),
+    E("GET", "/api/v1/executions/{ended}/flow", "viewer", 200),
     E("DELETE", "/api/v1/executions/{ended}?deleteStorage=false", "editor", 200),
     E("DELETE", "/api/v1/executions/by-ids?deleteStorage=false", "editor", 200, FILTERED, ["{ended}"]),
     E(
