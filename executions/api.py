@@ -301,6 +301,9 @@ def filtered_logs(request: Request, execution_id: str) -> tuple[Execution, Query
     return execution, logs
 
 
+LOG_DELETION = inline_serializer("LogDeletion", {"count": serializers.IntegerField(help_text="Log lines deleted")})
+
+
 class LogListApi(APIView):
     @extend_schema(
         operation_id="listLogsFromExecution",
@@ -317,7 +320,7 @@ class LogListApi(APIView):
         operation_id="deleteLogsFromExecution",
         summary="Delete the log lines of an execution the parameters select (all of them without any)",
         parameters=[LogFilterSerializer],
-        responses={200: inline_serializer("LogDeletion", {"count": serializers.IntegerField()}), 404: None},
+        responses={200: LOG_DELETION, 404: None},
         tags=["Logs"],
     )
     def delete(self, request: Request, execution_id: str, **_: Any) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -58,7 +59,20 @@ def execution_delete(
 
 def logs_delete(*, execution: Execution, logs: QuerySet[LogEntry]) -> int:
     """Delete the log lines (of `execution`); how many there were."""
+    return _logs_deleted(logs, namespace=execution.namespace, target=execution.id)
+
+
+def flow_logs_delete(*, namespace: str, flow_id: str, trigger_id: str | None = None) -> int:
+    """Delete the log lines of the flow's executions, of those its trigger `trigger_id` started if given (flowhub
+    keeps no line of a trigger's own, only its executions'); how many there were."""
+    logs = LogEntry.objects.filter(execution__namespace=namespace, execution__flow_id=flow_id)
+    if trigger_id is not None:
+        logs = logs.filter(execution__trigger__id=trigger_id)
+    return _logs_deleted(logs, namespace=namespace, target=flow_id, trigger=trigger_id)
+
+
+def _logs_deleted(logs: QuerySet[LogEntry], *, namespace: str, target: str, **detail: Any) -> int:
     with transaction.atomic():
         deleted, _ = logs.delete()
-        audit_record(action=AuditAction.LOGS_DELETE, namespace=execution.namespace, target=execution.id, count=deleted)
+        audit_record(action=AuditAction.LOGS_DELETE, namespace=namespace, target=target, count=deleted, **detail)
     return deleted

@@ -1,5 +1,6 @@
-"""Log lines as a text file (`GET /logs/{executionId}/download`) and across executions (`GET /logs/search`),
-kestra-api.md §6. Listing and deleting one execution's lines are in api.py, on the path they share."""
+"""Log lines as a text file (`GET /logs/{executionId}/download`), across executions (`GET /logs/search`) and
+deleted by flow (`DELETE /logs/{namespace}/{flowId}`), kestra-api.md §6. Listing and deleting one execution's
+lines are in api.py, on the path they share."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from flowhub.api.pagination import page_request, paged_response
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.timestamps import iso_utc
 
-from . import selectors
-from .api import LogFilterSerializer, filtered_logs
+from . import deletion, selectors
+from .api import LOG_DELETION, LogFilterSerializer, filtered_logs
 from .models import LogEntry
 from .search import LOG_FILTERS, LOG_LEGACY_PARAMETERS
 from .search_api import legacy_conditions, legacy_parameters, paging_parameters
@@ -85,3 +86,25 @@ class LogSearchApi(APIView):
         conditions = parse_filters(params, LOG_FILTERS) + legacy_conditions(params, LOG_LEGACY_PARAMETERS)
         logs = selectors.log_search(access=request_access(request), conditions=conditions)
         return paged_response(request, logs, paging, lambda rows: LogEntrySerializer(rows, many=True).data)
+
+
+class FlowLogDeleteApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        triggerId = serializers.CharField(
+            max_length=100, required=False, help_text="Only the lines of the executions this trigger started"
+        )
+
+    @extend_schema(
+        operation_id="deleteLogsFromFlow",
+        summary="Delete the log lines of a flow's executions (of those one of its triggers started, with triggerId)",
+        parameters=[FilterSerializer],
+        responses=LOG_DELETION,
+        tags=["Logs"],
+    )
+    def delete(self, request: Request, namespace: str, flow_id: str, **_: Any) -> Response:
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        deleted = deletion.flow_logs_delete(
+            namespace=namespace, flow_id=flow_id, trigger_id=query.validated_data.get("triggerId")
+        )
+        return Response({"count": deleted})

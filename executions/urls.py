@@ -100,6 +100,8 @@ urlpatterns = [
     path("logs/search", log_api.LogSearchApi.as_view(), name="log-search"),
     path("logs/<str:execution_id>/download", log_api.LogDownloadApi.as_view(), name="log-download"),
     path("logs/<str:execution_id>", api.LogListApi.as_view(), name="log-list"),
+    # After `logs/<executionId>/download` and `/follow`: the logs of a flow named so are not deleted by this path.
+    path("logs/<str:namespace>/<str:flow_id>", log_api.FlowLogDeleteApi.as_view(), name="flow-log-delete"),
     path("stats/executions", stats_api.ExecutionStatsApi.as_view(), name="execution-stats"),
 ]
 

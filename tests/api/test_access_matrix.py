@@ -202,6 +202,7 @@ ENDPOINTS = [
     E("GET", "/api/v1/logs/{ended}/download", "viewer", 200),
     E("GET", "/api/v1/logs/{ended}/follow", "viewer", 200),
     E("DELETE", "/api/v1/logs/{ended}", "editor", 200),
+    E("DELETE", f"/api/v1/logs/{NS}/hello", "editor", 200),
     # Stats
     E("GET", "/api/v1/stats/executions", "viewer", 200, FILTERED),
     # Triggers

@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from executions import selectors
 from executions.models import Execution, LogEntry
 from tests.engine.flows import HELLO
 
+from .clients import error_paths, member
 from .drive import run_to_end
 from .helpers import YAML, assert_problem
 
@@ -102,6 +104,58 @@ def test_delete_removes_the_lines_the_filters_select(api, noisy):
     assert Execution.objects.filter(pk=noisy).exists()
     assert_problem(api.delete("/api/v1/logs/nope"), 404, "not-found")
     assert_problem(api.delete(f"/api/v1/logs/{noisy}?attempt=-1"), 400, "invalid-query-parameter")
+
+
+HOOKED = (
+    NOISY.replace("id: noisy", "id: hooked", 1)
+    + """\
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: hooked-key
+"""
+)
+
+
+def test_delete_by_flow_removes_its_executions_lines_or_those_its_trigger_started(api, anonymous, noisy, owner):
+    assert api.post("/api/v1/flows", HOOKED, content_type=YAML).status_code == 200
+    by_hand = api.post("/api/v1/executions/acme.ops/hooked", {}, format="multipart").json()["id"]
+    by_hook = anonymous.post("/api/v1/executions/webhook/acme.ops/hooked/hooked-key").json()["id"]
+    for execution_id in (by_hand, by_hook):
+        assert run_to_end(execution_id).state == "FAILED"
+
+    response = api.delete("/api/v1/main/logs/acme.ops/hooked?triggerId=hook")
+
+    assert response.json() == {"count": 3}
+    lines = dict.fromkeys(LogEntry.objects.values_list("execution_id", flat=True))
+    assert list(lines) == [noisy, by_hand]
+    assert api.delete("/api/v1/logs/acme.ops/hooked?triggerId=nightly").json() == {"count": 0}
+    assert api.delete("/api/v1/logs/acme.ops/hooked").json() == {"count": 3}
+    assert set(LogEntry.objects.values_list("execution_id", flat=True)) == {noisy}, "another flow's lines stay"
+    assert Execution.objects.filter(pk__in=[by_hand, by_hook]).count() == 2
+    entries = AuditEntry.objects.filter(action="logs.delete").order_by("at")
+    assert [(entry.namespace, entry.target, entry.detail) for entry in entries] == [
+        ("acme.ops", "hooked", {"count": 3, "trigger": "hook"}),
+        ("acme.ops", "hooked", {"count": 0, "trigger": "nightly"}),
+        ("acme.ops", "hooked", {"count": 3, "trigger": None}),
+    ]
+    assert {entry.actor for entry in entries} == {owner}
+
+
+def test_delete_by_flow_of_an_unknown_flow_deletes_nothing_and_checks_its_parameters(api, noisy):
+    assert api.delete("/api/v1/logs/acme.ops/ghost").json() == {"count": 0}
+    bad = api.delete(f"/api/v1/logs/acme.ops/noisy?triggerId={'x' * 101}")
+    assert_problem(bad, 400, "invalid-query-parameter")
+    assert error_paths(bad) == ["triggerId"]
+    assert LogEntry.objects.count() == 3
+
+
+def test_delete_by_flow_needs_the_editor_role_there(api, noisy):
+    path = "/api/v1/logs/acme.ops/noisy"
+    assert_problem(member("ada", {"acme.ops": "executor"}).delete(path), 403, "forbidden")
+    assert_problem(member("outsider", {"acme.other": "editor"}).delete(path), 404, "not-found")
+    assert LogEntry.objects.count() == 3
+    assert member("eve", {"acme": "editor"}).delete(path).json() == {"count": 3}
 
 
 @pytest.fixture

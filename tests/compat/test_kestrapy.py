@@ -145,6 +145,12 @@ def test_kestrapy_waits_for_searches_and_deletes_executions(embedded):
     bulk = executions.update_executions_status_by_ids(tenant="main", new_status=StateType.WARNING, ids=[other.id])
     assert bulk == {"count": 1}
     assert executions.execution(execution_id=other.id, tenant="main").state.current.value == "WARNING"
+    latest = executions.latest_executions(tenant="main", filters=[{"namespace": "acme.sales", "id": "hello"}])
+    assert [(item.id, item.status.value) for item in latest] == [(other.id, "WARNING")]
+    ran = executions.flow_from_execution_by_id(execution_id=other.id, tenant="main")
+    assert (ran.id, ran.revision, [task.id for task in ran.tasks]) == ("hello", 1, ["greet", "answer"])
+    client.logs.delete_logs_from_flow(namespace="acme.sales", flow_id="hello", trigger_id="nightly", tenant="main")
+    assert len(client.logs.list_logs_from_execution(execution_id=other.id, tenant="main")) == 1, "not triggered"
 
     executions.delete_execution(execution_id=ended.id, tenant="main", delete_logs=True, delete_storage=True)
     remaining = executions.search_executions_by_flow_id(tenant="main", namespace="acme.sales", flow_id="hello")
