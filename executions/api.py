@@ -25,7 +25,7 @@ from access.roles import Role
 from flowhub.api.problems import Problem
 from flowhub.api.streaming import AnyAcceptNegotiation, StreamingFileResponse
 from flowhub.engine.errors import ErrorDetail
-from flowhub.engine.states import TERMINAL
+from flowhub.engine.states import TERMINAL, State
 
 from . import actions, deletion, selectors
 from .bulk_api import BulkAction, bulk_views
@@ -167,6 +167,26 @@ ExecutionResumeApi, ExecutionResumeActionApi = _action_views(
     "Resume a paused execution (409 unless PAUSED); its Pause tasks' `onResume` inputs are the form's fields",
     actions.execution_resume,
     takes_inputs=True,
+)
+
+
+ExecutionPauseByIdsApi, ExecutionPauseByQueryApi = bulk_views(
+    BulkAction(
+        name="pause",
+        operation="pauseExecutions",
+        summary="Pause the running executions at their next task boundary",
+        act=lambda execution_id, _: actions.execution_pause(execution_id=execution_id),
+        applies_to=lambda _: Q(state=State.RUNNING),
+    )
+)
+ExecutionResumeByIdsApi, ExecutionResumeByQueryApi = bulk_views(
+    BulkAction(
+        name="resume",
+        operation="resumeExecutions",
+        summary="Resume the paused executions but those whose Pause tasks wait for onResume inputs without defaults",
+        act=lambda execution_id, _: actions.execution_resume(execution_id=execution_id),
+        applies_to=lambda _: Q(state=State.PAUSED),
+    )
 )
 
 

@@ -8,12 +8,15 @@ from collections.abc import Callable, Sequence
 
 from django.db.models import QuerySet
 
+from flowhub.engine.errors import InvalidInputsError
 from flowhub.exceptions import Conflict, Invalid, NotFound
 
 from .models import Execution
 
 MAX_BULK = 1000
 """The most executions one bulk request acts on; a caller repeats it for more."""
+REFUSALS = (NotFound, Conflict, Invalid, InvalidInputsError)
+"""What an action raises for an execution it does not apply to: unknown, in another state, lacking inputs."""
 
 
 def executions_act(*, execution_ids: Sequence[str], act: Callable[[str], object]) -> int:
@@ -22,7 +25,7 @@ def executions_act(*, execution_ids: Sequence[str], act: Callable[[str], object]
     for execution_id in execution_ids[:MAX_BULK]:
         try:
             act(execution_id)
-        except (NotFound, Conflict, Invalid):
+        except REFUSALS:
             continue
         done += 1
     return done

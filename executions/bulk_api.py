@@ -1,6 +1,7 @@
 """Kestra's bulk routes (kestra-api.md §4.4): `…/<action>/by-ids`, a JSON list of ids, and `…/<action>/by-query`,
 `filters[…]`, both answering `{"count": N}`. A `BulkAction` says what its pair does to one execution; `bulk_views`
-makes the pair, which reaches only the executions where the caller holds the action's role."""
+makes the pair, which reaches only the executions where the caller holds the action's role. A pair whose bodies
+differ from those (the labels') calls `act_on_listed` and `act_on_matching` itself."""
 
 from __future__ import annotations
 
@@ -62,11 +63,19 @@ def matching(request: Request, role: Role) -> QuerySet[Execution]:
     return executions.filter(namespace_q(request_access(request), role))
 
 
-def requested_ids(request: Request, role: Role, ids: Any = None) -> list[str]:
-    """The ids listed in the body (or `ids`, taken from it), at most `MAX_BULK` of at most 22 characters, whose
-    executions the caller holds `role` on: the others are left out, as unknown ones are."""
+def act_on_listed(request: Request, role: Role, act: Callable[[str], object], ids: Any = None) -> Response:
+    """`act` on each execution listed in the body (or in `ids`, taken from it: at most `MAX_BULK` ids of at most 22
+    characters) where the caller holds `role`, the others left out as unknown ones are; `{count}` of those done."""
     listed = IDS.run_validation(request.data if ids is None else ids)
-    return selectors.execution_ids_allowed(access=request_access(request), role=role, execution_ids=listed)
+    allowed = selectors.execution_ids_allowed(access=request_access(request), role=role, execution_ids=listed)
+    return Response({"count": executions_act(execution_ids=allowed, act=act)})
+
+
+def act_on_matching(request: Request, role: Role, applies_to: Q, act: Callable[[str], object]) -> Response:
+    """`act` on the oldest `MAX_BULK` executions the query's filters select among those `applies_to` and where the
+    caller holds `role`; `{count}` of those done."""
+    executions = matching(request, role).filter(applies_to)
+    return Response({"count": executions_act(execution_ids=oldest_ids(executions), act=act)})
 
 
 def _no_options(request: Request) -> Options:
@@ -84,7 +93,8 @@ class BulkAction:
     summary: str
     """What it does, said of the executions it reaches: `Kill the executions … that have not ended`."""
     act: Callable[[str, Options], object]
-    """Do it to one execution, given the request's options; NotFound, Conflict or Invalid leave it out of the count."""
+    """Do it to one execution, given the request's options; raising one of `bulk.REFUSALS` leaves it out of the
+    count."""
     applies_to: Callable[[Options], Q]
     """The executions it can act on: by-query's oldest `MAX_BULK` are chosen among those, so that a request
     repeated while its count is `MAX_BULK` reaches them all."""
@@ -110,11 +120,7 @@ def bulk_views(action: BulkAction) -> tuple[type[APIView], type[APIView]]:
     )
     def by_ids(self: APIView, request: Request, **_: Any) -> Response:
         options = action.options(request)
-        count = executions_act(
-            execution_ids=requested_ids(request, action.role),
-            act=lambda execution_id: action.act(execution_id, options),
-        )
-        return Response({"count": count})
+        return act_on_listed(request, action.role, lambda execution_id: action.act(execution_id, options))
 
     @extend_schema(
         operation_id=f"{action.operation}ByQuery",
@@ -127,11 +133,8 @@ def bulk_views(action: BulkAction) -> tuple[type[APIView], type[APIView]]:
     )
     def by_query(self: APIView, request: Request, **_: Any) -> Response:
         options = action.options(request)
-        executions = matching(request, action.role).filter(action.applies_to(options))
-        count = executions_act(
-            execution_ids=oldest_ids(executions), act=lambda execution_id: action.act(execution_id, options)
-        )
-        return Response({"count": count})
+        applies_to = action.applies_to(options)
+        return act_on_matching(request, action.role, applies_to, lambda execution_id: action.act(execution_id, options))
 
     parsers: list[type[BaseParser]] = [BoundedJSONParser]
     by_ids_view = type(f"Execution{stem}ByIdsApi", (APIView,), {action.method: by_ids, "parser_classes": parsers})

@@ -142,3 +142,35 @@ ExecutionRestartByIdsApi, ExecutionRestartByQueryApi = bulk_views(
         applies_to=lambda _: Q(state__in=TERMINAL) & ~Q(state=State.SUCCESS),
     )
 )
+
+
+class ReplayOptionsSerializer(serializers.Serializer):
+    latestRevision = serializers.BooleanField(
+        default=False, help_text="Replay each on its flow's current revision, not on the one it ran"
+    )
+
+
+def _replay_options(request: Request) -> dict[str, Any]:
+    # A dict, not the QueryDict: DRF reads a boolean missing from form data as false, not its default.
+    query = ReplayOptionsSerializer(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
+def _replay(execution_id: str, options: dict[str, Any]) -> None:
+    latest = options["latestRevision"]
+    revision = selectors.execution_flow_current_revision(execution_id=execution_id) if latest else None
+    reruns.execution_replay(execution_id=execution_id, revision=revision)
+
+
+ExecutionReplayByIdsApi, ExecutionReplayByQueryApi = bulk_views(
+    BulkAction(
+        name="replay",
+        operation="replayExecutions",
+        summary="Replay the ended executions from the start, each as a new execution",
+        act=_replay,
+        applies_to=lambda _: Q(state__in=TERMINAL),
+        options=_replay_options,
+        parameters=[ReplayOptionsSerializer],
+    )
+)

@@ -51,6 +51,12 @@ def execution_search(*, access: Access, conditions: Sequence[Filter]) -> QuerySe
     return executions.select_related("flow_revision").prefetch_related("task_runs")
 
 
+def execution_flow_current_revision(*, execution_id: str) -> int | None:
+    """The current revision of the flow `execution_id` ran; None for an unknown execution."""
+    executions = Execution.objects.filter(pk=execution_id)
+    return executions.values_list("flow_revision__flow__current__revision", flat=True).first()
+
+
 def execution_ids_allowed(*, access: Access, role: Role, execution_ids: Sequence[str]) -> list[str]:
     """Those of `execution_ids` whose namespace grants the caller `role`: a bulk action leaves the others out,
     as it does unknown ids."""

@@ -168,6 +168,28 @@ ENDPOINTS = [
     E("POST", "/api/v1/executions/{created}/resume", "executor", 409),
     E("POST", "/api/v1/executions/{created}/actions/resume", "executor", 409),
     E("POST", "/api/v1/executions/{created}/resume/validate", "executor", 409),
+    E("POST", "/api/v1/executions/pause/by-ids", "executor", 200, FILTERED, ["{created}"]),
+    E("POST", f"/api/v1/executions/pause/by-query?filters[namespace][EQUALS]={NS}", "executor", 200, FILTERED),
+    E("POST", "/api/v1/executions/resume/by-ids", "executor", 200, FILTERED, ["{created}"]),
+    E("POST", f"/api/v1/executions/resume/by-query?filters[namespace][EQUALS]={NS}", "executor", 200, FILTERED),
+    E("POST", "/api/v1/executions/replay/by-ids", "executor", 200, FILTERED, ["{ended}"]),
+    E("POST", f"/api/v1/executions/replay/by-query?filters[namespace][EQUALS]={NS}", "executor", 200, FILTERED),
+    E(
+        "POST",
+        "/api/v1/executions/labels/by-ids",
+        "executor",
+        200,
+        FILTERED,
+        {"executionsId": ["{ended}"], "executionLabels": [{"key": "k", "value": "v"}]},
+    ),
+    E(
+        "POST",
+        f"/api/v1/executions/labels/by-query?filters[namespace][EQUALS]={NS}",
+        "executor",
+        200,
+        FILTERED,
+        [{"key": "k", "value": "v"}],
+    ),
     E("POST", "/api/v1/executions/restart/by-ids", "executor", 200, FILTERED, ["{ended}"]),
     E("POST", f"/api/v1/executions/restart/by-query?filters[namespace][EQUALS]={NS}", "executor", 200, FILTERED),
     E("POST", "/api/v1/executions/{ended}/restart", "executor", 422),
@@ -387,11 +409,7 @@ def fingerprint() -> tuple:
 
 def call(client: APIClient, endpoint: Endpoint, values: dict[str, object]):
     path = endpoint.path.format(**values)
-    body = endpoint.body
-    if isinstance(body, list):
-        body = [item.format(**values) if isinstance(item, str) else item for item in body]
-    elif isinstance(body, dict):
-        body = {key: value.format(**values) if isinstance(value, str) else value for key, value in body.items()}
+    body = _filled(endpoint.body, values) if isinstance(endpoint.body, (list, dict)) else endpoint.body
     if body is None:
         return client.generic(endpoint.method, path)
     if endpoint.content_type == "multipart":
@@ -400,6 +418,17 @@ def call(client: APIClient, endpoint: Endpoint, values: dict[str, object]):
     if endpoint.content_type is not None:
         return client.generic(endpoint.method, path, body, content_type=endpoint.content_type)
     return getattr(client, endpoint.method.lower())(path, body, format="json")
+
+
+def _filled(value, values: dict[str, object]):
+    """A JSON body with the `{name}`s of its texts filled in."""
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, list):
+        return [_filled(item, values) for item in value]
+    if isinstance(value, dict):
+        return {key: _filled(item, values) for key, item in value.items()}
+    return value
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
