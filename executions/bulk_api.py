@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -27,7 +27,6 @@ from flowhub.engine.errors import ErrorDetail
 
 from . import selectors
 from .bulk import MAX_BULK, executions_act, oldest_ids
-from .models import Execution
 from .search import EXECUTION_FILTERS, LEGACY_PARAMETERS, executions_matching
 
 COUNT = inline_serializer("BulkCount", {"count": serializers.IntegerField()})
@@ -41,7 +40,7 @@ FILTERS_DESCRIPTION = (
 Options = dict[str, Any]
 
 
-def query_conditions(params: QueryDict) -> list[Filter]:
+def _query_conditions(params: QueryDict) -> list[Filter]:
     """A bulk request's `filters[...]`: at least one, and no legacy flat parameter (as Kestra's newest server,
     which answers those with 400 on every route that changes what it selects)."""
     errors = [
@@ -57,12 +56,6 @@ def query_conditions(params: QueryDict) -> list[Filter]:
     return conditions
 
 
-def matching(request: Request, role: Role) -> QuerySet[Execution]:
-    """The executions the query's filters select among those where the caller has `role`."""
-    executions = executions_matching(conditions=query_conditions(request.query_params))
-    return executions.filter(namespace_q(request_access(request), role))
-
-
 def act_on_listed(request: Request, role: Role, act: Callable[[str], object], ids: Any = None) -> Response:
     """`act` on each execution listed in the body (or in `ids`, taken from it: at most `MAX_BULK` ids of at most 22
     characters) where the caller holds `role`, the others left out as unknown ones are; `{count}` of those done."""
@@ -74,7 +67,8 @@ def act_on_listed(request: Request, role: Role, act: Callable[[str], object], id
 def act_on_matching(request: Request, role: Role, applies_to: Q, act: Callable[[str], object]) -> Response:
     """`act` on the oldest `MAX_BULK` executions the query's filters select among those `applies_to` and where the
     caller holds `role`; `{count}` of those done."""
-    executions = matching(request, role).filter(applies_to)
+    executions = executions_matching(conditions=_query_conditions(request.query_params))
+    executions = executions.filter(namespace_q(request_access(request), role), applies_to)
     return Response({"count": executions_act(execution_ids=oldest_ids(executions), act=act)})
 
 
