@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from namespaces.models import Flow, FlowRevision
-from tests.engine.flows import HELLO
+from tests.engine.flows import HELLO, NOT_RUNNABLE_TASK
 
 
 @pytest.fixture
@@ -34,11 +34,7 @@ def test_an_invalid_flow_shows_each_error_with_path_and_line_and_saves_nothing(a
 
 
 def test_saving_a_flow_flowhub_cannot_run_yet_warns_with_each_place(admin_client):
-    cached = (
-        "  - id: dir\n    type: io.kestra.plugin.core.flow.WorkingDirectory\n    cache: {patterns: [x]}\n"
-        "    tasks:\n      - id: in\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n"
-    )
-    source = HELLO.replace("tasks:\n", "tasks:\n" + cached)
+    source = HELLO.replace("tasks:\n", "tasks:\n" + NOT_RUNNABLE_TASK)
     response = admin_client.post("/admin/namespaces/flow/add/", {"source": source}, follow=True)
     page = response.content.decode()
     assert "Saved, but flowhub cannot run this flow yet:" in page

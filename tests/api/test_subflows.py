@@ -7,6 +7,7 @@ from executions.models import Execution, LogEntry, TaskRun
 from executions.subflows import subflow_child_ended
 from executions.transitions import execution_transition
 from flowhub.engine.states import TERMINAL, State
+from tests.engine.flows import NOT_RUNNABLE_DETAIL, NOT_RUNNABLE_TASK
 
 from .helpers import YAML, assert_problem
 
@@ -216,21 +217,17 @@ def test_a_schedule_date_that_is_not_a_date_fails_the_subflow_and_starts_nothing
 
 
 ALERT = "errors:\n  - id: alert\n    type: io.kestra.plugin.core.log.Log\n    message: the call failed\n"
-CACHED_DIRECTORY = (
-    "  - id: dir\n    type: io.kestra.plugin.core.flow.WorkingDirectory\n    cache: {patterns: [x]}\n    tasks:\n"
-    "      - id: inside\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n"
-)
 
 
 @pytest.mark.parametrize(("flow_id", "reason"), [
     ("nope", "flow 'acme.team.nope' does not exist"),
     ("dormant", "flow 'acme.team.dormant' is disabled"),
     ("unrunnable", "flow 'acme.team.unrunnable' uses what flowhub cannot run yet; "
-                   "tasks[0].cache: flowhub does not apply a task's 'cache' yet (line 12, column 12)"),
+                   f"tasks[0].cache: {NOT_RUNNABLE_DETAIL} (line 12, column 12)"),
 ])  # fmt: skip
 def test_a_flow_that_cannot_start_fails_the_subflow_and_the_errors_block_runs(api, flow_id, reason):
     dormant = CHILD.replace("id: child", "id: dormant") + "disabled: true\n"
-    unrunnable = CHILD.replace("id: child", "id: unrunnable").replace("tasks:\n", "tasks:\n" + CACHED_DIRECTORY, 1)
+    unrunnable = CHILD.replace("id: child", "id: unrunnable").replace("tasks:\n", "tasks:\n" + NOT_RUNNABLE_TASK, 1)
     save(api, dormant, unrunnable, parent(child=flow_id, after=ALERT))
     parent_id = trigger(api, "acme", "parent")
     assert run_tree_to_end(parent_id).state == "FAILED"
