@@ -45,8 +45,8 @@ def trigger_execution_create(
     idempotency_key: str = "",
     execution_id: str | None = None,
 ) -> Execution:
-    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`, with the id
-    `execution_id` if one is given (an earlier call's execution, when `idempotency_key` is one it used).
+    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`, its id `execution_id`
+    if one is given; or the earlier execution that `idempotency_key` was already used for.
 
     Invalid names each input that does not render; the engine's InvalidInputsError each that the flow refuses.
     """

@@ -96,8 +96,11 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     if request.content_type == MULTIPART:
-        uploads = [(name, upload) for name, files in request.FILES.lists() for upload in files]
-        return {"form_fields": dict(request.POST.lists()), "uploads": uploads}
+        # Parsed whatever the method (Django's request.FILES is a POST's only); kept on the request as Django keeps
+        # a POST's, so that the end of the request closes the uploads and removes their temporary files.
+        fields, request._files = request.parse_file_upload(request.META, request)
+        uploads = [(name, upload) for name, files in request._files.lists() for upload in files]
+        return {"form_fields": dict(fields.lists()), "uploads": uploads}
     body = request.read(limit + 1)
     if len(body) > limit:
         raise too_large

@@ -356,6 +356,18 @@ def test_a_multipart_call_stores_its_files_and_the_flow_reads_them_and_sees_its_
     assert b"".join(download.streaming_content) == b"a,b\n1,2\n"
 
 
+def test_a_put_carries_its_form_as_a_post_does(api, anonymous):
+    save(api, UPLOADS)
+    upload = SimpleUploadedFile("r.txt", b"r")
+    response = anonymous.put(UPLOADS_HOOK, {"sender": "west", "report": upload}, format="multipart")
+    assert response.status_code == 200, response.content
+    variables = response.json()["trigger"]["variables"]
+    assert ([part["filename"] for part in variables["parts"]], variables["formFields"]) == (
+        ["r.txt"],
+        {"sender": ["west"]},
+    )
+
+
 def test_every_file_part_is_kept_even_under_the_same_name_and_repeated_fields_are_lists(api, anonymous):
     save(api, UPLOADS)
     body = (
