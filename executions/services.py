@@ -44,9 +44,11 @@ def execution_create(
     trigger: dict[str, Any] | None = None,
     idempotency_key: str = "",
     schedule_date: datetime | None = None,
+    execution_id: str | None = None,
 ) -> Execution:
     """Validate inputs against the flow and store a CREATED execution; the executor takes it from there,
-    not before its `schedule_date` if one is given.
+    not before its `schedule_date` if one is given. Its id is `execution_id` when the caller minted one
+    first, to store files under it (a webhook call's uploads), else a new one.
 
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
     again if the execution cannot be created, so a refused request leaves nothing behind. A
@@ -57,7 +59,7 @@ def execution_create(
     if idempotency_key and (earlier := _execution_by_key(flow, idempotency_key)):
         return earlier
     flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
-    execution_id = new_id()
+    execution_id = execution_id or new_id()
     lineage = {
         "parent_id": parent_task_run.execution_id if parent_task_run else None,
         "parent_task_run": parent_task_run,

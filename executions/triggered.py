@@ -43,8 +43,10 @@ def trigger_execution_create(
     context: dict[str, Any],
     labels: list[tuple[str, str]],
     idempotency_key: str = "",
+    execution_id: str | None = None,
 ) -> Execution:
-    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`.
+    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`, its id `execution_id`
+    if one is given; or the earlier execution that `idempotency_key` was already used for.
 
     Invalid names each input that does not render; the engine's InvalidInputsError each that the flow refuses.
     """
@@ -58,6 +60,7 @@ def trigger_execution_create(
         labels=labels,
         trigger=trigger_record(trigger, variables),
         idempotency_key=idempotency_key,
+        execution_id=execution_id,
     )
 
 
