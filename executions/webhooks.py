@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from flowhub.engine import templating
-from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate
 from flowhub.engine.context import variables as execution_variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets
@@ -74,9 +74,8 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     """Start an execution of the flow for the Webhook trigger `call.key` opens, unless its conditions say no.
 
     NotFound for an unknown flow or key alike, and for a `call.path`; Conflict when the flow or the trigger
-    is disabled, or the trigger uses a condition flowhub does not evaluate; Invalid (or the engine's
-    InvalidInputsError) when its inputs or labels fail. A call with the `idempotency_key` of an earlier
-    one answers that execution.
+    is disabled; Invalid (or the engine's InvalidInputsError) when its inputs or labels fail. A call with the
+    `idempotency_key` of an earlier one answers that execution.
     """
     if call.path is not None:
         raise NotFound(NOT_FOUND)
@@ -93,8 +92,6 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     row = Trigger.objects.filter(namespace=namespace, flow_id=flow_id, trigger_id=trigger.id)
     if trigger.disabled or row.filter(disabled=True).exists():
         raise Conflict(f"trigger '{trigger.id}' of flow '{flow}' is disabled")
-    if gaps := not_evaluated(trigger.conditions):
-        raise Conflict(f"trigger '{trigger.id}' uses what flowhub cannot evaluate yet", gaps)
     variables = request_variables(call.body, call.content_type, call.headers, call.parameters)
     flow_labels = ExecutionFacts(namespace, flow_id, State.CREATED, parsed.labels)
     try:
