@@ -61,6 +61,7 @@ class Window(Protocol):
 
 
 def windows(trigger: FlowTrigger) -> tuple[Window, ...]:
+    """What makes `trigger` wait for executions of several flows: its MultipleConditions, its preconditions."""
     multiple: tuple[Window, ...] = tuple(each for each in trigger.conditions if isinstance(each, MultipleCondition))
     return (*multiple, trigger.preconditions) if trigger.preconditions else multiple
 

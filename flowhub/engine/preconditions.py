@@ -4,8 +4,8 @@ and `where` filters on the execution that ended.
 Kestra keeps a window of results per trigger; flowhub keeps none. When an execution ends, it is
 matched against the upstream flows: the ones it does not satisfy must each have an execution that
 ended within the current window (and, with `resetOnSuccess`, after the trigger last fired), which
-the apps look up in the executions they store. `where` filters are held against the execution that
-ended.
+the apps look up in the executions they store, as for a MultipleCondition (flow_triggers.py). `where`
+filters are held against the execution that ended.
 """
 
 from __future__ import annotations

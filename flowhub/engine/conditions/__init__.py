@@ -86,12 +86,12 @@ class _Unknown(ConditionDefinition):
         raise ValueError(f"invalid type: unknown condition type '{value}'")
 
 
-KINDS: tuple[type[ConditionDefinition], ...] = (
+_KINDS: tuple[type[ConditionDefinition], ...] = (
     Expression, ExecutionFlow, ExecutionNamespace, ExecutionStatus, ExecutionLabels, ExecutionOutputs,
     HasRetryAttempt, FlowCondition, FlowNamespaceCondition, Not, Or, MultipleCondition, DayWeek, DayWeekInMonth,
     Weekend, DateTimeBetween, TimeBetween, PublicHoliday,
 )  # fmt: skip
-_BY_NAME: dict[str, str] = {name: kind.TYPE for kind in KINDS for name in (kind.TYPE, *kind.ALIASES)}
+_BY_NAME: dict[str, str] = {name: kind.TYPE for kind in _KINDS for name in (kind.TYPE, *kind.ALIASES)}
 
 
 def _tag(value: Any) -> str:

@@ -30,7 +30,7 @@ NonEmpty = Annotated[T, AfterValidator(_not_empty)]
 
 
 class ConditionError(EngineError):
-    """A condition could not be evaluated: a bad expression or date, or a type flowhub does not evaluate."""
+    """A condition could not be evaluated: a bad expression, date or country."""
 
 
 @dataclass(frozen=True)
