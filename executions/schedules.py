@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from flowhub import exceptions
 from flowhub.engine import schedule as dates
-from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate
 from flowhub.engine.errors import EngineError
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.states import State
@@ -157,12 +157,9 @@ def _fire(flow: Flow, parsed: ParsedFlow, schedule: Schedule, date: datetime) ->
 def _conditions_hold(
     schedule: Schedule, parsed: ParsedFlow, context: dict[str, Any], date: datetime, where: str
 ) -> bool:
-    """Whether the date passes the trigger's `conditions` and `scheduleConditions` (DayWeek, Expression…):
-    a date that does not is skipped, as is one whose conditions flowhub cannot evaluate (said in the log)."""
+    """Whether the date passes the trigger's `conditions` and `scheduleConditions` (DayWeek, PublicHoliday…):
+    a date that does not is skipped, as is one whose conditions cannot be evaluated (said in the log)."""
     conditions = (*schedule.conditions, *schedule.scheduleConditions)
-    if gaps := not_evaluated(conditions):
-        logger.warning("%s not fired: %s", where, "; ".join(str(gap) for gap in gaps))
-        return False
     facts = ExecutionFacts(namespace=parsed.namespace, flow_id=parsed.id, state=State.CREATED)
     try:
         return evaluate(conditions, ConditionContext(parsed.namespace, parsed.id, facts, context, date))

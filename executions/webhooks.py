@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from flowhub.engine import templating
-from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate
 from flowhub.engine.context import variables as execution_variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets
@@ -87,10 +87,9 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     """Start an execution of the flow for the Webhook trigger `call.key` opens, unless its conditions say no.
 
     NotFound for an unknown flow or key alike, and for a `call.path`; Conflict when the flow or the trigger
-    is disabled, or the trigger uses a condition flowhub does not evaluate; Invalid (or the engine's
-    InvalidInputsError) when its inputs or labels fail. A call with the `idempotency_key` of an earlier
-    one answers that execution. The call's uploads are stored only once the trigger is found enabled, and
-    deleted again unless the call starts an execution of its own.
+    is disabled; Invalid (or the engine's InvalidInputsError) when its inputs or labels fail. A call with the
+    `idempotency_key` of an earlier one answers that execution. The call's uploads are stored only once the
+    trigger is found enabled, and deleted again unless the call starts an execution of its own.
     """
     if call.path is not None:
         raise NotFound(NOT_FOUND)
@@ -107,8 +106,6 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     row = Trigger.objects.filter(namespace=namespace, flow_id=flow_id, trigger_id=trigger.id)
     if trigger.disabled or row.filter(disabled=True).exists():
         raise Conflict(f"trigger '{trigger.id}' of flow '{flow}' is disabled")
-    if gaps := not_evaluated(trigger.conditions):
-        raise Conflict(f"trigger '{trigger.id}' uses what flowhub cannot evaluate yet", gaps)
     execution_id = new_id()
     try:
         received = _received(flow, parsed, trigger, functions, call, execution_id)

@@ -190,11 +190,52 @@ def test_a_condition_that_cannot_be_evaluated_counts_as_false(api, anonymous):
     assert not Execution.objects.exists()
 
 
-def test_a_condition_flowhub_does_not_evaluate_answers_409_naming_it(api, anonymous):
-    holiday = "    key: k1\n    conditions:\n      - type: io.kestra.plugin.core.condition.PublicHoliday\n"
-    save(api, hook_flow(holiday + "        country: FR\n"))
-    body = assert_problem(anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1"), 409, "conflict")
-    assert body["errors"][0]["path"] == "conditions[0].type"
+WORKDAYS = """\
+    key: k1
+    conditions:
+      - type: io.kestra.plugin.core.condition.Not
+        conditions:
+          - type: io.kestra.plugin.core.condition.PublicHoliday
+            date: "{{ trigger.body.day }}"
+            country: FR
+"""
+
+
+def test_a_call_on_a_public_holiday_its_conditions_exclude_answers_204(api, anonymous):
+    save(api, hook_flow(WORKDAYS))
+    holiday = anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1", {"day": "2026-07-14"}, format="json")
+    assert holiday.status_code == 204 and not Execution.objects.exists()
+    workday = anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1", {"day": "2026-07-15"}, format="json")
+    assert workday.status_code == 200
+    assert Execution.objects.get().id == workday.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "detail"),
+    [
+        (
+            "      - type: io.kestra.plugin.core.condition.PublicHoliday\n        country: XX\n",
+            "triggers[0].conditions[0].country",
+            "unknown country 'XX'",
+        ),
+        (
+            "      - type: io.kestra.plugin.core.condition.PublicHolidayCondition\n        country: US\n"
+            "        subDivision: US-XY\n",
+            "triggers[0].conditions[0].subDivision",
+            "unknown subdivision 'US-XY' of US",
+        ),
+        (
+            "      - id: m\n        type: io.kestra.plugin.core.condition.MultipleCondition\n"
+            "        conditions: {a: {type: io.kestra.plugin.core.condition.Weekend}}\n",
+            "triggers[0].conditions[0]",
+            "a MultipleCondition can only be one of a Flow trigger's own conditions",
+        ),
+    ],
+)
+def test_an_unknown_country_or_subdivision_or_a_multiple_condition_is_refused_at_save(api, condition, path, detail):
+    response = api.post("/api/v1/flows", hook_flow("    key: k1\n    conditions:\n" + condition), content_type=YAML)
+    (error,) = assert_problem(response, 422, "invalid-entity")["errors"]
+    assert error["path"] == path and detail in error["detail"]
 
 
 def test_a_body_past_the_limit_answers_413_and_starts_nothing(anonymous, orders, settings):
