@@ -20,6 +20,7 @@ from . import trigger_actions, trigger_backfills, trigger_selectors
 from .models import Trigger
 from .trigger_serializers import (
     BulkResponseSerializer,
+    TriggerBackfillCreateSerializer,
     TriggerPageSerializer,
     TriggerSearchPageSerializer,
     TriggerSerializer,
@@ -150,18 +151,41 @@ class TriggerUpdateApi(APIView):
     def put(self, request: Request, **_: Any) -> Response:
         body = TriggerUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        ref = {"namespace": data["namespace"], "flow_id": data["flowId"], "trigger_id": data["triggerId"]}
-        backfill = data.get("backfill")
-        role = Role.EDITOR if backfill is None else Role.EXECUTOR
-        access_require(
-            request_access(request), ref["namespace"], role, what=f"flow '{ref['namespace']}.{ref['flow_id']}'"
-        )
-        if backfill is None:
-            trigger = trigger_actions.trigger_set_disabled(**ref, disabled=data["disabled"])
-        else:
-            trigger = trigger_backfills.trigger_backfill_start(**ref, **backfill)
+        if body.validated_data.get("backfill") is not None:
+            return _backfill_started(request, body.validated_data)
+        ref = _trigger_ref(request, body.validated_data, Role.EDITOR)
+        trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
         return Response(trigger_json(trigger))
+
+
+class TriggerBackfillCreateApi(APIView):
+    """Kestra 2.0's way to start a backfill: `PUT /triggers/backfill/create`."""
+
+    scopes_itself = True
+
+    @extend_schema(
+        operation_id="createBackfill",
+        summary="Start a backfill of a Schedule: it fires each of its dates from `start` to `end` (now, by default)",
+        request=TriggerBackfillCreateSerializer,
+        responses=TriggerSerializer,
+        tags=TAGS,
+    )
+    def put(self, request: Request, **_: Any) -> Response:
+        body = TriggerBackfillCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _backfill_started(request, body.validated_data)
+
+
+def _trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str, str]:
+    """The trigger a body names, once the caller is found to hold `role` on its namespace."""
+    namespace, flow_id = data["namespace"], data["flowId"]
+    access_require(request_access(request), namespace, role, what=f"flow '{namespace}.{flow_id}'")
+    return {"namespace": namespace, "flow_id": flow_id, "trigger_id": data["triggerId"]}
+
+
+def _backfill_started(request: Request, data: dict[str, Any]) -> Response:
+    ref = _trigger_ref(request, data, Role.EXECUTOR)
+    return Response(trigger_json(trigger_backfills.trigger_backfill_start(**ref, **data["backfill"])))
 
 
 class TriggerSetDisabledByTriggersApi(APIView):

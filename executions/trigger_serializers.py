@@ -125,6 +125,12 @@ class TriggerUpdateSerializer(TriggerRefSerializer):
         return data
 
 
+class TriggerBackfillCreateSerializer(TriggerRefSerializer):
+    """Kestra 2.0's request to start a backfill."""
+
+    backfill = BackfillInputSerializer()
+
+
 class TriggerSetDisabledSerializer(serializers.Serializer):
     triggers = serializers.ListField(child=TriggerRefSerializer(), allow_empty=False)
     disabled = serializers.BooleanField()

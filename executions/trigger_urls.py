@@ -7,6 +7,7 @@ from . import trigger_backfill_api as backfill
 urlpatterns = [
     path("triggers", trigger_api.TriggerUpdateApi.as_view(), name="trigger-update"),
     path("triggers/search", trigger_api.TriggerSearchApi.as_view(), name="trigger-search"),
+    path("triggers/backfill/create", trigger_api.TriggerBackfillCreateApi.as_view(), name="backfill-create"),
     path("triggers/backfill/pause", backfill.BackfillPauseApi.as_view(), name="backfill-pause"),
     path(
         "triggers/backfill/pause/by-triggers", backfill.BackfillPauseByTriggersApi.as_view(), name="backfill-pause-ids"

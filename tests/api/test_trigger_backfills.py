@@ -302,6 +302,18 @@ def test_only_a_schedule_can_be_backfilled_and_only_an_existing_one(api, flows):
     assert not Trigger.objects.exclude(backfill_id="").exists()
 
 
+def test_kestra_2s_backfill_create_starts_one_too(api, flows):
+    url = "/api/v1/main/triggers/backfill/create"
+    window = {"start": "2026-01-01T05:00:00Z", "end": "2026-01-01T06:00:00Z"}
+    response = api.put(url, {**REF, "backfill": window}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["backfill"]["currentDate"] == "2026-01-01T05:00:00.000000Z"
+    assert schedule_tick(now=at("2026-01-01T07:00:00")) == 2
+    assert fired() == [("2026-01-01T05:00:00Z", True), ("2026-01-01T06:00:00Z", True)]
+    assert error_paths(api.put(url, {**REF, "disabled": True}, format="json")) == ["backfill"]
+    assert error_paths(api.put(url, {**REF, "triggerId": "hook", "backfill": window}, format="json")) == ["triggerId"]
+
+
 def test_a_backfill_needs_no_disabled_and_a_trigger_update_needs_one_of_them(api, flows):
     assert backfill(api, start="2026-01-01T03:00:00Z").status_code == 200  # as Kestra's documented curl sends it
     response = api.put("/api/v1/triggers", {**REF, "backfill": None}, format="json")
