@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from executions.models import Execution, Trigger
 from executions.schedules import schedule_tick
 from executions.trigger_backfills import trigger_backfill_start
@@ -247,6 +248,10 @@ def test_backfill_actions_by_triggers_and_by_query_count_the_triggers_running_on
     assert response.json() == {"count": 2 if running else 1}
     assert row("report").backfilling == running
     assert api.post(f"/api/v1/triggers/backfill/{action}/by-query?namespace=elsewhere").json() == {"count": 0}
+    recorded = AuditEntry.objects.filter(action=f"trigger.backfill.{action}").values_list("namespace", "target")
+    assert sorted(recorded) == sorted([("acme", "nightly.hourly"), ("acme.sales", "report.hourly")] + running * [
+        ("acme", "nightly.hourly")
+    ])  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -366,6 +371,8 @@ def test_unlock_by_triggers_and_by_query_count_the_locked_ones(api):
         "count": 1
     }  # daily's; nightly is free
     assert api.post("/api/v1/triggers/unlock/by-triggers", refs, format="json").json() == {"count": 0}
+    unlocked = AuditEntry.objects.filter(action="trigger.unlock").values_list("target", flat=True)
+    assert sorted(unlocked) == ["daily.hourly", "nightly.hourly"]
     assert schedule_tick(now=at("2026-01-01T09:00:01")) == 2
 
 
