@@ -153,7 +153,7 @@ class TriggerUpdateApi(APIView):
         body.is_valid(raise_exception=True)
         if body.validated_data.get("backfill") is not None:
             return _backfill_started(request, body.validated_data)
-        ref = _trigger_ref(request, body.validated_data, Role.EDITOR)
+        ref = trigger_ref(request, body.validated_data, Role.EDITOR)
         trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
         return Response(trigger_json(trigger))
 
@@ -176,7 +176,7 @@ class TriggerBackfillCreateApi(APIView):
         return _backfill_started(request, body.validated_data)
 
 
-def _trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str, str]:
+def trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str, str]:
     """The trigger a body names, once the caller is found to hold `role` on its namespace."""
     namespace, flow_id = data["namespace"], data["flowId"]
     access_require(request_access(request), namespace, role, what=f"flow '{namespace}.{flow_id}'")
@@ -184,7 +184,7 @@ def _trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str
 
 
 def _backfill_started(request: Request, data: dict[str, Any]) -> Response:
-    ref = _trigger_ref(request, data, Role.EXECUTOR)
+    ref = trigger_ref(request, data, Role.EXECUTOR)
     return Response(trigger_json(trigger_backfills.trigger_backfill_start(**ref, **data["backfill"])))
 
 

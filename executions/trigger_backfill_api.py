@@ -15,11 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.roles import Role
-from access.selectors import access_require, namespace_q, request_access
+from access.selectors import namespace_q, request_access
 
 from . import trigger_actions, trigger_selectors
 from .models import Trigger
-from .trigger_api import QUERY_PARAMETERS, TAGS, trigger_criteria, trigger_json
+from .trigger_api import QUERY_PARAMETERS, TAGS, trigger_criteria, trigger_json, trigger_ref
 from .trigger_backfills import BackfillChange, trigger_backfill_change, triggers_backfill_change
 from .trigger_serializers import BulkResponseSerializer, TriggerRefSerializer, TriggerSerializer
 
@@ -29,13 +29,9 @@ MAX_TRIGGERS = 1000
 
 def _backfill_view(change: BackfillChange, method: str) -> type[APIView]:
     def act(self: APIView, request: Request, **_: Any) -> Response:
-        ref = TriggerRefSerializer(data=request.data)
-        ref.is_valid(raise_exception=True)
-        namespace, flow_id = ref.validated_data["namespace"], ref.validated_data["flowId"]
-        access_require(request_access(request), namespace, Role.EXECUTOR, what=f"flow '{namespace}.{flow_id}'")
-        trigger = trigger_backfill_change(
-            namespace=namespace, flow_id=flow_id, trigger_id=ref.validated_data["triggerId"], change=change
-        )
+        body = TriggerRefSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        trigger = trigger_backfill_change(**trigger_ref(request, body.validated_data, Role.EXECUTOR), change=change)
         return Response(trigger_json(trigger))
 
     schema = extend_schema(
