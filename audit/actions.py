@@ -34,6 +34,10 @@ class AuditAction(StrEnum):
     TRIGGER_ENABLE = "trigger.enable"
     TRIGGER_UNLOCK = "trigger.unlock"
     TRIGGER_RESTART = "trigger.restart"
+    TRIGGER_BACKFILL = "trigger.backfill"
+    TRIGGER_BACKFILL_PAUSE = "trigger.backfill.pause"
+    TRIGGER_BACKFILL_UNPAUSE = "trigger.backfill.unpause"
+    TRIGGER_BACKFILL_DELETE = "trigger.backfill.delete"
     TOKEN_CREATE = "token.create"  # noqa: S105 (a slug, not a password)
     TOKEN_REVOKE = "token.revoke"  # noqa: S105 (a slug, not a password)
     ROLE_CREATE = "role.create"

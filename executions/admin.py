@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -8,6 +10,7 @@ from access.admin_scoping import NamespaceScopedAdmin
 
 from .models import Execution, LogEntry, TaskRun, Trigger
 from .trigger_actions import triggers_set_disabled
+from .trigger_backfills import BackfillChange, triggers_backfill_change
 
 
 class ReadOnlyMixin:
@@ -77,25 +80,35 @@ class LogEntryAdmin(ReadOnlyMixin, NamespaceScopedAdmin):
 
 @admin.register(Trigger)
 class TriggerAdmin(NamespaceScopedAdmin):
-    """Trigger rows follow the flows' YAML; a person only disables or enables them."""
+    """Trigger rows follow the flows' YAML; a person disables or enables them, and pauses, resumes or deletes
+    their backfills (started through the API)."""
 
     namespace_field = "namespace"
 
-    list_display = ["trigger_id", "flow_id", "namespace", "type", "disabled", "next_date", "last_date"]
+    list_display = ["trigger_id", "flow_id", "namespace", "type", "disabled", "next_date", "last_date", "backfill"]
     list_filter = ["disabled", "type", "namespace"]
     search_fields = ["trigger_id", "flow_id", "namespace"]
     fields = [
         "namespace", "flow_id", "trigger_id", "type", "disabled", "next_date", "last_date", "last_execution_id",
-        "created_at", "updated_at",
+        "backfill", "backfill_inputs", "backfill_labels", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = [field for field in fields if field != "disabled"]
-    actions = ["disable", "enable"]
+    actions = ["disable", "enable", "pause_backfill", "unpause_backfill", "delete_backfill"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Trigger | None = None) -> bool:
         return False
+
+    @admin.display(description="backfill")
+    def backfill(self, trigger: Trigger) -> str:
+        """Where its backfill stands: `2026-01-01 05:00 → 2026-01-02 00:00, at 2026-01-01 09:00 (paused)`."""
+        if not trigger.backfilling:
+            return "-"
+        window = f"{_minutes(trigger.backfill_start)} → {_minutes(trigger.backfill_end)}"
+        paused = " (paused)" if trigger.backfill_paused else ""
+        return f"{window}, at {_minutes(trigger.backfill_current_date)}{paused}"
 
     @admin.action(description="Disable the selected triggers")
     def disable(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
@@ -106,3 +119,22 @@ class TriggerAdmin(NamespaceScopedAdmin):
     def enable(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
         count = triggers_set_disabled(triggers=queryset, disabled=False)
         self.message_user(request, f"{count} trigger(s) enabled.")
+
+    @admin.action(description="Pause the backfills of the selected triggers")
+    def pause_backfill(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        count = triggers_backfill_change(triggers=queryset, change=BackfillChange.PAUSE)
+        self.message_user(request, f"{count} backfill(s) paused.")
+
+    @admin.action(description="Resume the backfills of the selected triggers")
+    def unpause_backfill(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        count = triggers_backfill_change(triggers=queryset, change=BackfillChange.UNPAUSE)
+        self.message_user(request, f"{count} backfill(s) resumed.")
+
+    @admin.action(description="Delete the backfills of the selected triggers")
+    def delete_backfill(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        count = triggers_backfill_change(triggers=queryset, change=BackfillChange.DELETE)
+        self.message_user(request, f"{count} backfill(s) deleted.")
+
+
+def _minutes(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

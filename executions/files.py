@@ -56,9 +56,16 @@ def _existing(prefixes: Sequence[str], uri: str, field: str) -> str:
 
 def store_input_file(*, namespace: str, flow_id: str, execution_id: str, input_id: str, upload: UploadedFile) -> str:
     """Store an uploaded FILE input; its internal URI."""
-    filename = get_valid_filename(upload.name or input_id) if upload.name else input_id
-    path = f"{execution_prefix(namespace, flow_id, execution_id)}/inputs/{input_id}/{filename}"
-    stored = default_storage.save(path, upload)
+    return store_upload(
+        namespace=namespace, flow_id=flow_id, execution_id=execution_id, folder=f"inputs/{input_id}", upload=upload
+    )
+
+
+def store_upload(*, namespace: str, flow_id: str, execution_id: str, folder: str, upload: UploadedFile) -> str:
+    """Store an upload in `folder` of an execution's files (`inputs/<input>`, `webhook/<n>`), under its own
+    name made safe (or the folder's last segment, for one sent without a name), streamed in chunks; its URI."""
+    filename = get_valid_filename(upload.name) if upload.name else folder.rsplit("/", 1)[-1]
+    stored = default_storage.save(f"{execution_prefix(namespace, flow_id, execution_id)}/{folder}/{filename}", upload)
     return f"{SCHEME}/{stored}"
 
 

@@ -5,13 +5,18 @@ It runs in the transaction that ended the execution, so each end fires each trig
 runs at every end: without any Flow trigger it costs one indexed query; with some, one more for
 their flows, whose revisions are parsed once per process, and one for the role bindings of those
 revisions' savers when the ended execution is outside their flows' namespaces: a trigger reacts only
-to executions its flow's saver may see (reach.py).
+to executions its flow's saver may see (reach.py). A trigger that waits for several flows to end within a
+window (its preconditions, a MultipleCondition) looks up, for each that the ended execution is not, the
+latest execution that ended in the window and counts (engine's `counts`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,15 +26,17 @@ from access.roles import Role
 from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts
 from flowhub.engine.errors import InvalidInputsError
 from flowhub.engine.flow_triggers import (
+    Awaited,
     Upstream,
+    counts,
     flow_trigger_variables,
     listened_states,
     listens,
     merged_outputs,
+    windows,
 )
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.preconditions import UpstreamFlow
-from flowhub.engine.states import State
+from flowhub.engine.states import TERMINAL, State, attempt_states
 from flowhub.engine.subflows import CORRELATION_LABEL
 from flowhub.engine.tasks.triggers import FlowTrigger
 from flowhub.engine.triggering import FROM_LABEL, trigger_context
@@ -45,7 +52,7 @@ from .triggered import trigger_execution_create, trigger_functions, trigger_labe
 logger = logging.getLogger(__name__)
 
 LOOKBACK = 100
-"""How many recent executions of an awaited upstream flow are searched for one with its labels."""
+"""How many of the latest executions that ended in a window are searched for one that counts."""
 
 Listener = tuple[Flow, ParsedFlow, FlowTrigger]
 
@@ -119,15 +126,15 @@ def _fire(
     flow: Flow, parsed: ParsedFlow, trigger: FlowTrigger, upstream: Execution, ended: Upstream, now: datetime
 ) -> None:
     functions = trigger_functions(flow)
-    variables = flow_trigger_variables(ended, upstream.outputs)
-    context = trigger_context(parsed, ended.facts, variables, functions)
+    listening = Listening(flow, parsed, trigger, functions)
+    context = listening.context(ended, upstream.outputs, now)
     try:
-        if not listens(trigger, ConditionContext(parsed.namespace, parsed.id, ended.facts, context, now)):
+        if not listens(trigger, context):
             return
+        awaited = _awaited_executions(listening, context, now)
     except ConditionError as error:
         logger.warning("flow trigger %s of %s: %s", trigger.id, flow, error)
         return
-    awaited = _awaited_executions(flow, trigger, ended, now)
     if awaited is None:
         return
     runs = list(upstream.task_runs.order_by("created_at", "id").values_list("task_id", "state"))
@@ -153,47 +160,77 @@ def _fire(
         )
 
 
-def _awaited_executions(flow: Flow, trigger: FlowTrigger, ended: Upstream, now: datetime) -> list[Execution] | None:
-    """For preconditions naming upstream flows `ended` does not satisfy: an execution of each that ended
-    in the window (after the trigger last fired, with `resetOnSuccess`); None while one is missing.
+@dataclass(frozen=True)
+class Listening:
+    """A Flow trigger of `flow`, with the functions its expressions call."""
+
+    flow: Flow
+    parsed: ParsedFlow
+    trigger: FlowTrigger
+    functions: dict[str, Any]
+
+    def context(self, ended: Upstream, outputs: dict[str, Any], now: datetime) -> ConditionContext:
+        """What the trigger's conditions see of `ended`: as `trigger`, what its execution would."""
+        variables = trigger_context(self.parsed, ended.facts, flow_trigger_variables(ended, outputs), self.functions)
+        return ConditionContext(self.parsed.namespace, self.parsed.id, ended.facts, variables, now)
+
+
+def _awaited_executions(listening: Listening, context: ConditionContext, now: datetime) -> list[Execution] | None:
+    """For each of the trigger's windows (preconditions, MultipleConditions), an execution that ended in it
+    (after the trigger last fired, with `resetOnSuccess`) for each thing it awaits that the execution of
+    `context` does not satisfy; None while one is missing.
 
     The trigger's row is locked first: of two upstream executions ending at once, the later sees the earlier.
     """
-    preconditions = trigger.preconditions
-    awaited = preconditions.still_awaited(ended.facts) if preconditions else ()
-    if preconditions is None or not awaited:
+    flow = listening.flow
+    waiting = [(window, awaited) for window in windows(listening.trigger) if (awaited := window.still_awaited(context))]
+    if not waiting:
         return []
-    if not all(_sees(flow, upstream_flow.namespace) for upstream_flow in awaited):
+    named = {each.namespace for _, awaited in waiting for each in awaited if each.namespace is not None}
+    if not all(_sees(flow, namespace) for namespace in named):
         return None  # their outputs would reach the trigger's execution
-    bounds = preconditions.timeWindow.bounds(now)
-    keys = {"namespace": flow.namespace_id, "flow_id": flow.flow_id, "trigger_id": trigger.id}
+    keys = {"namespace": flow.namespace_id, "flow_id": flow.flow_id, "trigger_id": listening.trigger.id}
     row = Trigger.objects.select_for_update().filter(**keys).first()
-    if row is None or bounds is None:
+    if row is None:
         return None
-    since = row.last_date if preconditions.resetOnSuccess else None
     found: list[Execution] = []
-    for upstream_flow in awaited:
-        match = _latest_ended(upstream_flow, listened_states(trigger), bounds[0], since)
-        if match is None:
+    for window, awaited in waiting:
+        bounds = window.bounds(now)
+        if bounds is None:
             return None
-        found.append(match)
+        for each in awaited:
+            match = _latest_ended(listening, each, bounds[0], row.last_date if window.resetOnSuccess else None)
+            if match is None:
+                return None
+            found.append(match)
     Trigger.objects.filter(pk=row.pk).update(last_date=now)
     return found
 
 
-def _latest_ended(
-    upstream_flow: UpstreamFlow, states: frozenset[State], start: datetime, since: datetime | None
-) -> Execution | None:
-    candidates = Execution.objects.filter(
-        namespace=upstream_flow.namespace, state__in=sorted(states & set(upstream_flow.states or states))
-    ).filter(ended_at__gte=start)
-    if upstream_flow.flowId is not None:
-        candidates = candidates.filter(flow_id=upstream_flow.flowId)
+def _latest_ended(listening: Listening, awaited: Awaited, start: datetime, since: datetime | None) -> Execution | None:
+    """The latest execution that ended since `start` (and after `since`) and counts for `awaited`. Where
+    `awaited` names no namespace, among the latest of every namespace the flow's saver may see."""
+    flow = listening.flow
+    states = listened_states(listening.trigger) & set(awaited.states or TERMINAL)
+    # An ended execution was last updated when it ended, or later: the index on (state, updated_at) narrows.
+    candidates = Execution.objects.filter(state__in=sorted(states), ended_at__gte=start, updated_at__gte=start)
+    candidates = candidates.exclude(namespace=flow.namespace_id, flow_id=flow.flow_id)
+    if awaited.namespace is not None:
+        candidates = candidates.filter(namespace=awaited.namespace)
+    if awaited.flowId is not None:
+        candidates = candidates.filter(flow_id=awaited.flowId)
     if since is not None:
         candidates = candidates.filter(ended_at__gt=since)
-    for candidate in candidates.order_by("-ended_at")[:LOOKBACK]:
-        if upstream_flow.satisfied_by(_facts(candidate)):
-            return candidate
+    for candidate in candidates.select_related("flow_revision").order_by("-ended_at")[:LOOKBACK]:
+        if awaited.namespace is None and not _sees(flow, candidate.namespace):
+            continue
+        assert candidate.ended_at is not None
+        context = listening.context(_upstream(candidate), candidate.outputs, candidate.ended_at)
+        try:
+            if counts(listening.trigger, awaited, context):
+                return candidate
+        except ConditionError as error:
+            logger.info("flow trigger %s of %s: %s does not count: %s", listening.trigger.id, flow, candidate.id, error)
     return None
 
 
@@ -209,4 +246,11 @@ def _upstream(execution: Execution) -> Upstream:
 
 def _facts(execution: Execution) -> ExecutionFacts:
     labels = {label["key"]: label["value"] for label in execution.labels}
-    return ExecutionFacts(execution.namespace, execution.flow_id, execution.state, labels, execution.outputs)
+    attempts = partial(_attempts, execution)
+    return ExecutionFacts(execution.namespace, execution.flow_id, execution.state, labels, execution.outputs, attempts)
+
+
+def _attempts(execution: Execution) -> tuple[tuple[State, ...], ...]:
+    """The states of each task run's attempts: looked up only when a condition asks (HasRetryAttempt)."""
+    histories = execution.task_runs.values_list("state_history", flat=True)
+    return tuple(attempt_states(State(entry["state"]) for entry in history) for history in histories)

@@ -175,6 +175,23 @@ class Trigger(models.Model):
     next_date = models.DateTimeField(null=True, blank=True, help_text="A Schedule's next time to fire.")
     last_date = models.DateTimeField(null=True, blank=True, help_text="The (scheduled) date it last fired for.")
     last_execution_id = models.CharField(max_length=22, blank=True)
+    # A Schedule's backfill, started through the API: its dates fire besides the regular ones.
+    backfill_id = models.CharField(
+        max_length=22, blank=True, help_text="The backfill's id, in its executions' idempotency keys; blank: none."
+    )
+    backfill_start = models.DateTimeField(null=True, blank=True)
+    backfill_end = models.DateTimeField(null=True, blank=True)
+    backfill_current_date = models.DateTimeField(
+        null=True, blank=True, help_text="The backfill fires the dates from this one on (Kestra's currentDate)."
+    )
+    backfill_paused = models.BooleanField(default=False)
+    backfill_inputs = models.JSONField(null=True, blank=True, help_text="Given to each execution of the backfill.")
+    backfill_labels = models.JSONField(
+        null=True, blank=True, help_text="Kestra's [{key, value}] list, given to each execution of the backfill."
+    )
+    backfill_previous_next_date = models.DateTimeField(
+        null=True, blank=True, help_text="The trigger's next date when the backfill was started."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,7 +200,27 @@ class Trigger(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["namespace", "flow_id", "trigger_id"], name="trigger_unique_per_flow")
         ]
-        indexes = [models.Index(fields=["type", "next_date"], name="trigger_by_type")]
+        indexes = [
+            models.Index(fields=["type", "next_date"], name="trigger_by_type"),
+            models.Index(fields=["type", "backfill_current_date"], name="trigger_by_backfill"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.namespace}.{self.flow_id}:{self.trigger_id}"
+
+    @property
+    def backfilling(self) -> bool:
+        return bool(self.backfill_id)
+
+
+BACKFILL_CLEARED: dict[str, object] = {
+    "backfill_id": "",
+    "backfill_start": None,
+    "backfill_end": None,
+    "backfill_current_date": None,
+    "backfill_paused": False,
+    "backfill_inputs": None,
+    "backfill_labels": None,
+    "backfill_previous_next_date": None,
+}
+"""The columns of a trigger with no backfill: an update's values once its backfill ended or was deleted."""

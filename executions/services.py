@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -44,9 +44,14 @@ def execution_create(
     trigger: dict[str, Any] | None = None,
     idempotency_key: str = "",
     schedule_date: datetime | None = None,
+    execution_id: str | None = None,
+    system_labels: Sequence[tuple[str, str]] = (),
 ) -> Execution:
     """Validate inputs against the flow and store a CREATED execution; the executor takes it from there,
-    not before its `schedule_date` if one is given.
+    not before its `schedule_date` if one is given. Its id is `execution_id` when the caller minted one
+    first, to store files under it (a webhook call's uploads), else a new one. `labels` are a caller's,
+    refused when they name a `system.` label it may not set; `system_labels` are the server's own
+    (`system.backfill`).
 
     `files` are uploads by input id: FILE inputs are streamed into storage first, and removed
     again if the execution cannot be created, so a refused request leaves nothing behind. A
@@ -57,7 +62,7 @@ def execution_create(
     if idempotency_key and (earlier := _execution_by_key(flow, idempotency_key)):
         return earlier
     flow_revision, parsed = flow_revision_runnable(flow=flow, revision=revision)
-    execution_id = new_id()
+    execution_id = execution_id or new_id()
     lineage = {
         "parent_id": parent_task_run.execution_id if parent_task_run else None,
         "parent_task_run": parent_task_run,
@@ -67,7 +72,7 @@ def execution_create(
     }
     try:
         with file_inputs_stored(parsed, parsed.inputs, execution_id, files or {}) as stored:
-            return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, lineage)
+            return _create(parsed, flow_revision, execution_id, {**inputs, **stored}, labels, system_labels, lineage)
     except IntegrityError:
         earlier = _execution_by_key(flow, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -178,6 +183,7 @@ def _create(
     execution_id: str,
     inputs: Mapping[str, Any],
     labels: list[tuple[str, str]],
+    system_labels: Sequence[tuple[str, str]],
     lineage: dict[str, Any],
 ) -> Execution:
     resolved = engine_inputs.resolve(parsed.inputs, inputs)
@@ -190,7 +196,7 @@ def _create(
         state=State.CREATED,
         state_history=[history_entry(State.CREATED, now)],
         inputs=resolved,
-        labels=_execution_labels(parsed, labels, execution_id),
+        labels=_execution_labels(parsed, labels, execution_id, system_labels),
         updated_at=now,
         **lineage,
     )
@@ -236,8 +242,10 @@ def execution_create_failed(
     return execution
 
 
-def _execution_labels(parsed: ParsedFlow, requested: list[tuple[str, str]], execution_id: str) -> list[dict[str, str]]:
+def _execution_labels(
+    parsed: ParsedFlow, requested: list[tuple[str, str]], execution_id: str, system: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, str]]:
     check_user_labels(requested)
-    labels = {**parsed.labels, **dict(requested)}
+    labels = {**parsed.labels, **dict(requested), **dict(system)}
     labels.setdefault("system.correlationId", execution_id)
     return [{"key": key, "value": value} for key, value in labels.items()]

@@ -61,6 +61,7 @@ def subflow_start(execution: Execution, run: TaskRun, task: Subflow, render: Cal
             inputs=call.inputs,
             labels=child_labels(call, parent_labels, inherit=task.inheritLabels),
             revision=call.revision,
+            schedule_date=call.schedule_date,
             parent_task_run=run,
             trigger=subflow_trigger(
                 task, execution.id, execution.namespace, execution.flow_id, execution.flow_revision.revision

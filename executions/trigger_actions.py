@@ -1,4 +1,5 @@
-"""What people (API, admin) and `stopAfter` do to a trigger's row: disable or enable it, unlock it, restart it."""
+"""What people (API, admin) and `stopAfter` do to a trigger's row: disable or enable it, unlock it, restart it.
+Backfills are executions/trigger_backfills.py's."""
 
 from __future__ import annotations
 
@@ -53,6 +54,20 @@ def trigger_unlock(*, namespace: str, flow_id: str, trigger_id: str) -> Trigger:
         trigger.save(update_fields=["last_execution_id", "updated_at"])
         _audit(AuditAction.TRIGGER_UNLOCK, trigger)
     return trigger
+
+
+def triggers_unlock(*, triggers: QuerySet[Trigger]) -> int:
+    """Unlock each of `triggers` that is locked, as `trigger_unlock` does; how many were."""
+    unlocked = 0
+    for namespace, flow_id, trigger_id in triggers.exclude(last_execution_id="").values_list(
+        "namespace", "flow_id", "trigger_id"
+    ):
+        try:
+            trigger_unlock(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
+        except Conflict:
+            continue  # its execution has ended: a bulk unlock leaves it out, as Kestra's does
+        unlocked += 1
+    return unlocked
 
 
 def trigger_restart(*, namespace: str, flow_id: str, trigger_id: str) -> Trigger:

@@ -15,65 +15,20 @@ from access.roles import Role
 from access.selectors import access_require, namespace_q, request_access
 from flowhub.api.filters import parse_filters
 from flowhub.api.pagination import MAX_PAGE_SIZE, page_request, paged_response
-from flowhub.api.serializers import CompactSerializer
 
-from . import trigger_actions, trigger_selectors
+from . import trigger_actions, trigger_backfills, trigger_selectors
 from .models import Trigger
+from .trigger_serializers import (
+    BulkResponseSerializer,
+    TriggerBackfillCreateSerializer,
+    TriggerPageSerializer,
+    TriggerSearchPageSerializer,
+    TriggerSerializer,
+    TriggerSetDisabledSerializer,
+    TriggerUpdateSerializer,
+)
 
 TAGS = ["Triggers"]
-
-
-class TriggerSerializer(CompactSerializer):
-    """Kestra's Trigger: the state of one trigger of a flow."""
-
-    tenantId = serializers.SerializerMethodField()
-    namespace = serializers.CharField()
-    flowId = serializers.CharField(source="flow_id")
-    triggerId = serializers.CharField(source="trigger_id")
-    type = serializers.CharField(help_text="flowhub: the trigger's type.")
-    date = serializers.SerializerMethodField(help_text="The date it last fired for, else when it was first saved.")
-    nextExecutionDate = serializers.DateTimeField(
-        source="next_date", required=False, help_text="A Schedule's next date, once the scheduler computed it."
-    )
-    executionId = serializers.SerializerMethodField(
-        help_text="The execution it started that still runs: a Schedule waits for it unless allowConcurrent."
-    )
-    disabled = serializers.BooleanField()
-    updatedDate = serializers.DateTimeField(source="updated_at")
-
-    def get_tenantId(self, trigger: Trigger) -> str:
-        return "main"
-
-    def get_date(self, trigger: Trigger) -> str:
-        return serializers.DateTimeField().to_representation(trigger.last_date or trigger.created_at)
-
-    def get_executionId(self, trigger: Trigger) -> str | None:
-        return trigger.last_execution_id if getattr(trigger, "locked", False) else None
-
-
-class TriggerPageSerializer(serializers.Serializer):
-    results = TriggerSerializer(many=True)
-    total = serializers.IntegerField()
-
-
-class TriggerWithDefinitionSerializer(serializers.Serializer):
-    abstractTrigger = serializers.DictField(required=False, help_text="The trigger as written in its flow.")
-    triggerContext = TriggerSerializer()
-
-
-class TriggerSearchPageSerializer(serializers.Serializer):
-    results = TriggerWithDefinitionSerializer(many=True)
-    total = serializers.IntegerField()
-
-
-class BulkResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-
-
-class TriggerRefSerializer(serializers.Serializer):
-    namespace = serializers.CharField()
-    flowId = serializers.CharField()
-    triggerId = serializers.CharField()
 
 
 TRIGGER_SORTS = {
@@ -106,7 +61,7 @@ PAGE_PARAMETERS = [
 ]
 
 
-def _criteria(params: QueryDict) -> dict[str, Any]:
+def trigger_criteria(params: QueryDict) -> dict[str, Any]:
     """The search criteria of Kestra's `filters[...]` and its legacy `q`, `namespace` (a prefix), `flowId`."""
     criteria: dict[str, Any] = {
         "text": params.get("q") or None,
@@ -125,7 +80,7 @@ def _criteria(params: QueryDict) -> dict[str, Any]:
     return criteria
 
 
-def _trigger_json(trigger: Trigger) -> dict[str, Any]:
+def trigger_json(trigger: Trigger) -> dict[str, Any]:
     """The trigger as the API shows it, read again with whether it is locked."""
     row = trigger_selectors.trigger_search(
         access=None, namespace=trigger.namespace, flow_id=trigger.flow_id, trigger_id=trigger.trigger_id
@@ -145,7 +100,9 @@ class TriggerSearchApi(APIView):
     )
     def get(self, request: Request, **_: Any) -> Response:
         paging = page_request(request.query_params, TRIGGER_SORTS, default=DEFAULT_SORT)
-        triggers = trigger_selectors.trigger_search(access=request_access(request), **_criteria(request.query_params))
+        triggers = trigger_selectors.trigger_search(
+            access=request_access(request), **trigger_criteria(request.query_params)
+        )
 
         def serialize(rows: list[Trigger]) -> list[dict[str, Any]]:
             definitions = trigger_selectors.trigger_definitions(rows)
@@ -176,31 +133,17 @@ class TriggerFlowListApi(APIView):
         return paged_response(request, triggers, paging, lambda rows: TriggerSerializer(rows, many=True).data)
 
 
-class TriggerUpdateSerializer(TriggerRefSerializer):
-    """Kestra's Trigger as its UI sends it back; flowhub reads the ids and `disabled`."""
-
-    disabled = serializers.BooleanField()
-    backfill = serializers.JSONField(required=False, allow_null=True)
-
-    def validate_backfill(self, value: Any) -> Any:
-        if value is not None:
-            raise serializers.ValidationError(
-                "flowhub does not start a backfill from the API yet: set `backfill` on the trigger in its flow"
-            )
-        return value
-
-
-class TriggerSetDisabledSerializer(serializers.Serializer):
-    triggers = serializers.ListField(child=TriggerRefSerializer(), allow_empty=False)
-    disabled = serializers.BooleanField()
-
-
 class TriggerUpdateApi(APIView):
     scopes_itself = True  # the trigger is named in the body
 
     @extend_schema(
         operation_id="updateTrigger",
-        summary="Disable or enable one trigger: a disabled Schedule does not fire, its next date moves on",
+        summary="Start a backfill of a Schedule (executor), or disable or enable a trigger (editor)",
+        description=(
+            "With a `backfill`, the scheduler fires each date of the Schedule from its `start` to its `end` (now, "
+            "when not given), besides the regular ones; it replaces the backfill the trigger runs. Without one, "
+            "`disabled` disables or enables the trigger: a disabled Schedule does not fire, its next date moves on."
+        ),
         request=TriggerUpdateSerializer,
         responses=TriggerSerializer,
         tags=TAGS,
@@ -208,15 +151,41 @@ class TriggerUpdateApi(APIView):
     def put(self, request: Request, **_: Any) -> Response:
         body = TriggerUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        namespace, flow_id = body.validated_data["namespace"], body.validated_data["flowId"]
-        access_require(request_access(request), namespace, Role.EDITOR, what=f"flow '{namespace}.{flow_id}'")
-        trigger = trigger_actions.trigger_set_disabled(
-            namespace=namespace,
-            flow_id=flow_id,
-            trigger_id=body.validated_data["triggerId"],
-            disabled=body.validated_data["disabled"],
-        )
-        return Response(_trigger_json(trigger))
+        if body.validated_data.get("backfill") is not None:
+            return _backfill_started(request, body.validated_data)
+        ref = trigger_ref(request, body.validated_data, Role.EDITOR)
+        trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
+        return Response(trigger_json(trigger))
+
+
+class TriggerBackfillCreateApi(APIView):
+    """Kestra 2.0's way to start a backfill: `PUT /triggers/backfill/create`."""
+
+    scopes_itself = True
+
+    @extend_schema(
+        operation_id="createBackfill",
+        summary="Start a backfill of a Schedule: it fires each of its dates from `start` to `end` (now, by default)",
+        request=TriggerBackfillCreateSerializer,
+        responses=TriggerSerializer,
+        tags=TAGS,
+    )
+    def put(self, request: Request, **_: Any) -> Response:
+        body = TriggerBackfillCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _backfill_started(request, body.validated_data)
+
+
+def trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str, str]:
+    """The trigger a body names, once the caller is found to hold `role` on its namespace."""
+    namespace, flow_id = data["namespace"], data["flowId"]
+    access_require(request_access(request), namespace, role, what=f"flow '{namespace}.{flow_id}'")
+    return {"namespace": namespace, "flow_id": flow_id, "trigger_id": data["triggerId"]}
+
+
+def _backfill_started(request: Request, data: dict[str, Any]) -> Response:
+    ref = trigger_ref(request, data, Role.EXECUTOR)
+    return Response(trigger_json(trigger_backfills.trigger_backfill_start(**ref, **data["backfill"])))
 
 
 class TriggerSetDisabledByTriggersApi(APIView):
@@ -256,13 +225,15 @@ class TriggerSetDisabledByQueryApi(APIView):
         # A dict, not the QueryDict: DRF reads a boolean missing from form data as false, not its default.
         query = self.FilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        criteria = _criteria(request.query_params)
+        criteria = trigger_criteria(request.query_params)
         triggers = trigger_selectors.trigger_search(access=request_access(request), role=Role.EDITOR, **criteria)
         count = trigger_actions.triggers_set_disabled(triggers=triggers, disabled=query.validated_data["disabled"])
         return Response({"count": count})
 
 
 class TriggerUnlockApi(APIView):
+    required_role = Role.EXECUTOR
+
     @extend_schema(
         operation_id="unlockTrigger",
         summary="Let a Schedule fire again while the execution it started still runs (409 if none runs)",
@@ -272,7 +243,7 @@ class TriggerUnlockApi(APIView):
     )
     def post(self, request: Request, namespace: str, flow_id: str, trigger_id: str, **_: Any) -> Response:
         trigger = trigger_actions.trigger_unlock(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
-        return Response(_trigger_json(trigger))
+        return Response(trigger_json(trigger))
 
 
 class TriggerRestartApi(APIView):
@@ -285,7 +256,7 @@ class TriggerRestartApi(APIView):
     )
     def post(self, request: Request, namespace: str, flow_id: str, trigger_id: str, **_: Any) -> Response:
         trigger = trigger_actions.trigger_restart(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
-        return Response(_trigger_json(trigger))
+        return Response(trigger_json(trigger))
 
 
 def _flow_toggle_view(disabled: bool) -> type[APIView]:

@@ -3,7 +3,7 @@ the trigger's context, `trigger` kept on the execution as Kestra's `{id, type, v
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
@@ -26,10 +26,13 @@ def trigger_functions(flow: Flow) -> dict[str, Any]:
     return namespace_functions(ServicesStore(reach), flow.namespace_id, RevealedSecrets())
 
 
-def trigger_labels(trigger: TriggerDefinition, context: dict[str, Any]) -> list[tuple[str, str]]:
-    """`system.from: trigger` and the trigger's own `labels`, rendered; Invalid names a label that fails."""
+def trigger_labels(
+    trigger: TriggerDefinition, context: dict[str, Any], extra: list[dict[str, Any]] | None = None
+) -> list[tuple[str, str]]:
+    """`system.from: trigger`, the trigger's own `labels` and the `extra` ones (a backfill's), rendered;
+    Invalid names a label that fails."""
     try:
-        return [(FROM_LABEL, "trigger"), *rendered_labels(trigger.labels, context)]
+        return [(FROM_LABEL, "trigger"), *rendered_labels(trigger.labels, context), *rendered_labels(extra, context)]
     except TriggerRenderError as error:
         raise Invalid("the trigger's labels could not be rendered", error.errors) from None
 
@@ -43,8 +46,11 @@ def trigger_execution_create(
     context: dict[str, Any],
     labels: list[tuple[str, str]],
     idempotency_key: str = "",
+    execution_id: str | None = None,
+    system_labels: Sequence[tuple[str, str]] = (),
 ) -> Execution:
-    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`.
+    """A CREATED execution of `flow` for `trigger`, whose `inputs` render with `context`, its id `execution_id`
+    if one is given; or the earlier execution that `idempotency_key` was already used for.
 
     Invalid names each input that does not render; the engine's InvalidInputsError each that the flow refuses.
     """
@@ -58,6 +64,8 @@ def trigger_execution_create(
         labels=labels,
         trigger=trigger_record(trigger, variables),
         idempotency_key=idempotency_key,
+        execution_id=execution_id,
+        system_labels=system_labels,
     )
 
 

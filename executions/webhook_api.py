@@ -1,8 +1,10 @@
 """Kestra's webhook endpoint: `GET|POST|PUT /executions/webhook/{namespace}/{flowId}/{key}` (kestra-api.md §5).
 
 Open to anyone: the key in the path is the credential (executions/webhooks.py checks it). The body is
-read as bytes, never parsed by DRF, and refused past FLOWHUB_WEBHOOK_MAX_BODY_BYTES. Calls are limited
-per webhook key (FLOWHUB_WEBHOOK_RATE_LIMIT).
+read as bytes, never parsed by DRF, and refused past FLOWHUB_WEBHOOK_MAX_BODY_BYTES; a form's fields are
+parsed too, and a multipart/form-data body's files are streamed into temporary upload files by Django's
+parser, as those of any form are, for webhooks.py to store. Calls are limited per webhook key
+(FLOWHUB_WEBHOOK_RATE_LIMIT).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -31,6 +33,8 @@ from .serializers import StateSerializer
 from .webhooks import WebhookAnswer, WebhookCall, webhook_answer, webhook_receive
 
 IDEMPOTENCY_KEY_MAX = 255
+MULTIPART = "multipart/form-data"
+URL_ENCODED = "application/x-www-form-urlencoded"
 
 
 class WebhookResponseSerializer(CompactSerializer):
@@ -41,7 +45,10 @@ class WebhookResponseSerializer(CompactSerializer):
     namespace = serializers.CharField()
     flowId = serializers.CharField(source="flow_id")
     flowRevision = serializers.IntegerField(source="flow_revision.revision")
-    trigger = serializers.DictField(help_text="`{id, type, variables: {body, headers, parameters}}`")
+    trigger = serializers.DictField(
+        help_text="`{id, type, variables: {body, headers, parameters}}`; a form's `formFields`, a multipart one's "
+        "`parts` (`[{name, filename, contentType, size, uri}]`) instead of `body`"
+    )
     outputs = serializers.DictField()
     labels = LabelSerializer(many=True)
     state = StateSerializer(source="*")
@@ -65,28 +72,41 @@ class WebhookApi(APIView):
     def handle(self, request: Request, namespace: str, flow_id: str, key: str, path: str | None) -> HttpResponse:
         call = WebhookCall(
             key=key,
-            body=_body(request),
             content_type=request.content_type or "",
             headers={name.lower(): [value] for name, value in request.headers.items()},
             parameters={name: request.query_params.getlist(name) for name in request.query_params},
             idempotency_key=_idempotency_key(request),
             path=path,
+            **_body(request._request),
         )
         received = webhook_receive(namespace=namespace, flow_id=flow_id, call=call)
         return _response(request, webhook_answer(received=received))
 
 
-def _body(request: Request) -> bytes:
-    """The body, read no further than the limit: a larger one is refused without being held in memory."""
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """The call's `body`, `form_fields` and `uploads`, read no further than the limit: a larger body is refused
+    without being held in memory.
+
+    A multipart/form-data body is parsed by Django, bounded by the declared Content-Length, which is refused
+    past the limit; one sent without any (chunked) is read as empty, as Django reads every such form.
+    """
     limit = settings.FLOWHUB_WEBHOOK_MAX_BODY_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     too_large = TooLarge(f"a webhook's body may be {limit} bytes at most")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
-    body: bytes = request._request.read(limit + 1)
+    if request.content_type == MULTIPART:
+        # Parsed whatever the method (Django's request.FILES is a POST's only); kept on the request as Django keeps
+        # a POST's, so that the end of the request closes the uploads and removes their temporary files.
+        fields, request._files = request.parse_file_upload(request.META, request)
+        uploads = [(name, upload) for name, files in request._files.lists() for upload in files]
+        return {"form_fields": dict(fields.lists()), "uploads": uploads}
+    body = request.read(limit + 1)
     if len(body) > limit:
         raise too_large
-    return body
+    if request.content_type == URL_ENCODED:
+        return {"body": body, "form_fields": dict(QueryDict(body, encoding=request.encoding).lists())}
+    return {"body": body}
 
 
 def _idempotency_key(request: Request) -> str:
@@ -136,9 +156,17 @@ def _operation(method: str, with_path: bool) -> Any:
         operation_id=f"triggerExecutionByWebhook{method.capitalize()}{suffix}",
         summary=f"Start an execution through a flow's Webhook trigger ({method.upper()})",
         description="No credentials but the key. The flow sees the body, headers and query parameters as "
-        "`trigger.body`, `trigger.headers` and `trigger.parameters`."
+        "`trigger.body`, `trigger.headers` and `trigger.parameters`; a form's fields as `trigger.formFields`, "
+        "and a multipart/form-data body's files, stored, as `trigger.parts` (no `trigger.body` then)."
         + (" Kestra's core Webhook trigger takes no path after its key: 404." if with_path else ""),
-        request={"application/json": OpenApiTypes.ANY, "text/plain": OpenApiTypes.STR} if method != "get" else None,
+        request={
+            "application/json": OpenApiTypes.ANY,
+            "text/plain": OpenApiTypes.STR,
+            MULTIPART: OpenApiTypes.OBJECT,
+            URL_ENCODED: OpenApiTypes.OBJECT,
+        }
+        if method != "get"
+        else None,
         parameters=WEBHOOK_PARAMETERS,
         responses=WEBHOOK_RESPONSES,
         tags=["Executions"],

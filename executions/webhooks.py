@@ -3,33 +3,42 @@ starts an execution, and with `wait` the answer waits for its end (kestra-api.md
 
 The key is the only credential. A flow that does not exist and a key that opens nothing answer the
 same NotFound, so a caller without the key learns nothing, not even that the flow exists.
+
+The files of a multipart/form-data call are stored as FILE inputs are (files.py), once the key opened
+a trigger that is enabled: under the execution the call will start, at `webhook/<n>/<filename>` as
+Kestra stores them. A call that starts no execution of its own deletes them again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from flowhub.engine import templating
-from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate, not_evaluated
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts, evaluate
 from flowhub.engine.context import variables as execution_variables
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets
+from flowhub.engine.ids import new_id
 from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import task_outputs
 from flowhub.engine.states import State
 from flowhub.engine.tasks.triggers import Webhook
 from flowhub.engine.triggering import trigger_context
-from flowhub.engine.webhooks import key_matches, request_variables
+from flowhub.engine.webhooks import StoredPart, key_matches, request_variables
 from flowhub.exceptions import Conflict, Invalid, NotFound
 from namespaces.flows import parsed_revision
+from namespaces.models import Flow
 from namespaces.selectors import flow_get
 
 from .executor import execution_info
+from .files import execution_files_delete, store_upload
 from .models import Execution, Trigger
 from .store import template_functions
 from .triggered import trigger_execution_create, trigger_functions, trigger_labels
@@ -51,6 +60,10 @@ class WebhookCall:
     idempotency_key: str = ""
     path: str | None = None
     """What follows the key in the URL: Kestra's Webhook trigger answers none (404)."""
+    form_fields: Mapping[str, list[str]] | None = None
+    """The fields of a multipart/form-data or url-encoded body, by name."""
+    uploads: Sequence[tuple[str, UploadedFile]] | None = None
+    """The files of a multipart/form-data body (field name, upload), not stored yet; None for any other body."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +87,9 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     """Start an execution of the flow for the Webhook trigger `call.key` opens, unless its conditions say no.
 
     NotFound for an unknown flow or key alike, and for a `call.path`; Conflict when the flow or the trigger
-    is disabled, or the trigger uses a condition flowhub does not evaluate; Invalid (or the engine's
-    InvalidInputsError) when its inputs or labels fail. A call with the `idempotency_key` of an earlier
-    one answers that execution.
+    is disabled; Invalid (or the engine's InvalidInputsError) when its inputs or labels fail. A call with the
+    `idempotency_key` of an earlier one answers that execution. The call's uploads are stored only once the
+    trigger is found enabled, and deleted again unless the call starts an execution of its own.
     """
     if call.path is not None:
         raise NotFound(NOT_FOUND)
@@ -93,9 +106,25 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
     row = Trigger.objects.filter(namespace=namespace, flow_id=flow_id, trigger_id=trigger.id)
     if trigger.disabled or row.filter(disabled=True).exists():
         raise Conflict(f"trigger '{trigger.id}' of flow '{flow}' is disabled")
-    if gaps := not_evaluated(trigger.conditions):
-        raise Conflict(f"trigger '{trigger.id}' uses what flowhub cannot evaluate yet", gaps)
-    variables = request_variables(call.body, call.content_type, call.headers, call.parameters)
+    execution_id = new_id()
+    try:
+        received = _received(flow, parsed, trigger, functions, call, execution_id)
+    except BaseException:
+        _uploads_discard(flow, execution_id, call)
+        raise
+    if received.execution is None or received.execution.id != execution_id:  # none, or an earlier call's
+        _uploads_discard(flow, execution_id, call)
+    return received
+
+
+def _received(
+    flow: Flow, parsed: ParsedFlow, trigger: Webhook, functions: dict[str, Any], call: WebhookCall, execution_id: str
+) -> Received:
+    """The call's uploads stored under `execution_id`, and the execution of that id started, unless the trigger's
+    conditions say no (or the call's idempotency key answers an earlier one)."""
+    namespace, flow_id = flow.namespace_id, flow.flow_id
+    parts = None if call.uploads is None else _uploads_store(flow, execution_id, call.uploads)
+    variables = request_variables(call.body, call.content_type, call.headers, call.parameters, call.form_fields, parts)
     flow_labels = ExecutionFacts(namespace, flow_id, State.CREATED, parsed.labels)
     try:
         labels = trigger_labels(trigger, trigger_context(parsed, flow_labels, variables, functions))
@@ -117,8 +146,35 @@ def webhook_receive(*, namespace: str, flow_id: str, call: WebhookCall) -> Recei
         context=context,
         labels=labels,
         idempotency_key=call.idempotency_key,
+        execution_id=execution_id,
     )
     return Received(trigger, execution)
+
+
+def _uploads_store(flow: Flow, execution_id: str, uploads: Sequence[tuple[str, UploadedFile]]) -> list[StoredPart]:
+    """Each upload in a folder of its own, numbered: two parts may well carry the same filename."""
+    return [
+        StoredPart(
+            name=name,
+            filename=upload.name or "",
+            content_type=upload.content_type or "",
+            size=upload.size or 0,
+            uri=store_upload(
+                namespace=flow.namespace_id,
+                flow_id=flow.flow_id,
+                execution_id=execution_id,
+                folder=f"webhook/{index}",
+                upload=upload,
+            ),
+        )
+        for index, (name, upload) in enumerate(uploads)
+    ]
+
+
+def _uploads_discard(flow: Flow, execution_id: str, call: WebhookCall) -> None:
+    """Delete what the call stored for an execution it did not start: nothing else ever would."""
+    if call.uploads:
+        execution_files_delete(namespace=flow.namespace_id, flow_id=flow.flow_id, execution_id=execution_id)
 
 
 def webhook_answer(*, received: Received) -> WebhookAnswer:

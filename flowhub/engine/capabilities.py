@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from .flowable import ExecutorTask
 from .planner import RESOLVED
 from .registry import TaskDefinition
-from .tasks.flow import Subflow
 from .yamlsource import Path
 
 TASK_PROPERTIES = ("cache",)
@@ -22,8 +21,6 @@ def task_gaps(task: TaskDefinition) -> Iterator[tuple[Path, str]]:
     """What of `task` flowhub cannot run, by path relative to the task."""
     if isinstance(task, ExecutorTask) and not isinstance(task, RESOLVED):
         yield ("type",), f"flowhub does not run {task.TYPE} tasks yet"
-    if isinstance(task, Subflow) and task.scheduleDate is not None:
-        yield ("scheduleDate",), "flowhub does not delay a Subflow's execution ('scheduleDate') yet"
     for name in TASK_PROPERTIES:
         if getattr(task, name, None) is not None:
             yield (name,), f"flowhub does not apply a task's '{name}' yet"

@@ -4,37 +4,25 @@ and `where` filters on the execution that ended.
 Kestra keeps a window of results per trigger; flowhub keeps none. When an execution ends, it is
 matched against the upstream flows: the ones it does not satisfy must each have an execution that
 ended within the current window (and, with `resetOnSuccess`, after the trigger last fired), which
-the apps look up in the executions they store. `where` filters are held against the execution that
-ended.
+the apps look up in the executions they store, as for a MultipleCondition (flow_triggers.py). `where`
+filters are held against the execution that ended.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from . import templating
-from .clock import on_day_of, to_offset_time
-from .conditions import ConditionContext, ConditionError, ExecutionFacts, NonEmpty, label_pairs
+from .conditions import ConditionContext, ConditionError, NonEmpty, label_pairs
 from .errors import EngineError
 from .fields import Strict
-from .inputs.temporal import to_duration
 from .states import State
-
-
-def _a_duration(text: str) -> str:
-    to_duration(text)
-    return text
-
-
-IsoDuration = Annotated[str, AfterValidator(_a_duration)]
-"""An ISO-8601 duration, never an expression: Kestra reads preconditions as written."""
-
-DAY = timedelta(days=1)
+from .windows import TimeWindow
 
 
 class UpstreamFlow(Strict):
@@ -45,7 +33,8 @@ class UpstreamFlow(Strict):
     states: tuple[State, ...] | None = None
     labels: dict[str, Any] | None = None
 
-    def satisfied_by(self, execution: ExecutionFacts) -> bool:
+    def satisfied_by(self, context: ConditionContext) -> bool:
+        execution = context.execution
         if execution.namespace != self.namespace or self.flowId not in (None, execution.flow_id):
             return False
         if self.states is not None and execution.state not in self.states:
@@ -160,66 +149,6 @@ class ExecutionFilter(Strict):
         return any(results) if self.operand == Operand.OR else all(results)
 
 
-class WindowType(StrEnum):
-    DURATION_WINDOW = "DURATION_WINDOW"
-    SLIDING_WINDOW = "SLIDING_WINDOW"
-    DAILY_TIME_DEADLINE = "DAILY_TIME_DEADLINE"
-    DAILY_TIME_WINDOW = "DAILY_TIME_WINDOW"
-
-
-def _a_time(text: str | None) -> str | None:
-    if text is not None:
-        to_offset_time(text)
-    return text
-
-
-OffsetTime = Annotated[str | None, AfterValidator(_a_time)]
-
-
-class TimeWindow(Strict):
-    """When the upstream executions must have ended: within a window of `window` (a day by default)
-    aligned on UTC midnight plus `windowAdvance`, the last `window` (sliding), before a daily `deadline`,
-    or between a daily `startTime` and `endTime`. Daily times take an offset (`09:00:00+01:00`)."""
-
-    type: WindowType = WindowType.DURATION_WINDOW
-    window: IsoDuration | None = None
-    windowAdvance: IsoDuration | None = None
-    deadline: OffsetTime = None
-    startTime: OffsetTime = None
-    endTime: OffsetTime = None
-
-    @model_validator(mode="after")
-    def _has_its_times(self) -> TimeWindow:
-        if self.type == WindowType.DAILY_TIME_DEADLINE and self.deadline is None:
-            raise ValueError("a DAILY_TIME_DEADLINE window needs 'deadline'")
-        if self.type == WindowType.DAILY_TIME_WINDOW and (self.startTime is None or self.endTime is None):
-            raise ValueError("a DAILY_TIME_WINDOW window needs 'startTime' and 'endTime'")
-        if self.window is not None and to_duration(self.window) <= timedelta():
-            raise ValueError("'window' must be longer than zero")
-        return self
-
-    def bounds(self, now: datetime) -> tuple[datetime, datetime] | None:
-        """The window `now` is in, or None when `now` is outside today's daily window."""
-        length = to_duration(self.window) if self.window else DAY
-        if self.type == WindowType.SLIDING_WINDOW:
-            return now - length, now
-        if self.type == WindowType.DURATION_WINDOW:
-            midnight = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), UTC)
-            anchor = midnight + (to_duration(self.windowAdvance) if self.windowAdvance else timedelta())
-            if anchor > now:
-                anchor -= DAY
-            start = anchor + length * ((now - anchor) // length)
-            return start, start + length
-        if self.type == WindowType.DAILY_TIME_DEADLINE:
-            assert self.deadline is not None
-            end = on_day_of(now, self.deadline)
-            start = end.replace(hour=0, minute=0, second=0, microsecond=0)
-        else:
-            assert self.startTime is not None and self.endTime is not None
-            start, end = on_day_of(now, self.startTime), on_day_of(now, self.endTime)
-        return (start, end) if start <= now <= end else None
-
-
 class Preconditions(Strict):
     """Kestra's `preconditions` of a Flow trigger."""
 
@@ -234,10 +163,14 @@ class Preconditions(Strict):
         upstream `flows` (when there are any), and the window is open now."""
         if not all(check.holds(context) for check in self.where):
             return False
-        if self.flows and not any(flow.satisfied_by(context.execution) for flow in self.flows):
+        if self.flows and not any(flow.satisfied_by(context) for flow in self.flows):
             return False
-        return self.timeWindow.bounds(context.now) is not None
+        return self.bounds(context.now) is not None
 
-    def still_awaited(self, execution: ExecutionFacts) -> tuple[UpstreamFlow, ...]:
-        """The upstream flows `execution` does not satisfy: each needs an execution of its own in the window."""
-        return tuple(flow for flow in self.flows if not flow.satisfied_by(execution))
+    def bounds(self, now: datetime) -> tuple[datetime, datetime] | None:
+        return self.timeWindow.bounds(now)
+
+    def still_awaited(self, context: ConditionContext) -> tuple[UpstreamFlow, ...]:
+        """The upstream flows the execution that ended does not satisfy: each needs an execution of its own
+        in the window."""
+        return tuple(flow for flow in self.flows if not flow.satisfied_by(context))

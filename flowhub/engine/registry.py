@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import templating
 from .conditions import Condition as Condition
+from .conditions import PlainCondition as PlainCondition
 from .conditions import label_pairs
 from .context import RunContext
 from .fields import Duration, LogLevel, Retry, WorkerGroup
@@ -83,7 +84,7 @@ class TriggerDefinition(Plugin):
     KIND = PluginKind.TRIGGER
 
     disabled: bool = False
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[PlainCondition, ...] = ()
     stopAfter: tuple[str, ...] = ()
     labels: dict[str, Any] | list[dict[str, Any]] | None = None
     logLevel: LogLevel | None = None

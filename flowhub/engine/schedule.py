@@ -230,6 +230,19 @@ def schedule_plan(schedule: Schedule, *, due: datetime, now: datetime, limit: in
     return Plan(tuple(fires), date)
 
 
+def backfill_plan(schedule: Schedule, *, current: datetime, end: datetime, now: datetime, limit: int) -> Plan:
+    """The dates of a backfill to fire, at most `limit`: those from `current` (included) to `end` that have come by
+    `now`; then the date it goes on from, None once it is past `end`. Lateness plays no part: every date of a
+    backfill is late."""
+    clock = clock_of(schedule)
+    fires: list[datetime] = []
+    date = clock.first_from(current)
+    while date is not None and date <= end and date <= now and len(fires) < limit:
+        fires.append(date)
+        date = clock.next_after(date)
+    return Plan(tuple(fires), date if date is not None and date <= end else None)
+
+
 def trigger_variables(schedule: Schedule, date: datetime) -> dict[str, str]:
     """`trigger.date`, `trigger.next` and `trigger.previous` of the execution fired for `date`."""
     clock = clock_of(schedule)

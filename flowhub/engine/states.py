@@ -6,6 +6,7 @@ The apps persist states; this module decides which changes are legal. A forbidde
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from .errors import IllegalTransitionError
@@ -109,3 +110,22 @@ def check_task_run_reopening(current: State, target: State) -> None:
 def _check(kind: str, table: dict[State, frozenset[State]], current: State, target: State) -> None:
     if target not in table.get(current, frozenset()):
         raise IllegalTransitionError(f"illegal {kind} transition {current} -> {target}")
+
+
+_NEXT_ATTEMPT_FROM = frozenset({State.CREATED, State.RETRYING, State.RESTARTED})
+
+
+def attempt_states(history: Iterable[State]) -> tuple[State, ...]:
+    """The state each attempt of a task run ended in (or is in), read from its state history, as Kestra lists
+    a task run's attempts: an attempt begins at each RUNNING that follows CREATED, RETRYING or RESTARTED (not
+    at a resumed pause); one followed by RETRYING failed, and was retried. What happens to a run between two
+    attempts (killed while it waited for the next) is no attempt's."""
+    attempts: list[State] = []
+    previous: State | None = None
+    for state in history:
+        if state == State.RUNNING and previous in _NEXT_ATTEMPT_FROM:
+            attempts.append(state)
+        elif attempts and state != State.RESTARTED and previous not in _NEXT_ATTEMPT_FROM:
+            attempts[-1] = State.FAILED if state == State.RETRYING else state
+        previous = state
+    return tuple(attempts)

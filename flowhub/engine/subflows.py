@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from .errors import EngineError
+from .inputs.temporal import to_datetime
 from .inputs.values import as_text
 from .planner import tolerated
 from .states import State
@@ -28,6 +31,7 @@ class SubflowCall:
     revision: int | None
     inputs: dict[str, Any]
     labels: tuple[tuple[str, str], ...]
+    schedule_date: datetime | None = None
 
 
 def subflow_call(task: Subflow, render: Callable[[Any], Any]) -> SubflowCall:
@@ -40,7 +44,15 @@ def subflow_call(task: Subflow, render: Callable[[Any], Any]) -> SubflowCall:
         revision=task.revision,
         inputs={name: render(value) for name, value in task.inputs.items()},
         labels=tuple((as_text(render(key)), as_text(render(value))) for key, value in pairs),
+        schedule_date=None if task.scheduleDate is None else _schedule_date(render(task.scheduleDate)),
     )
+
+
+def _schedule_date(rendered: Any) -> datetime:
+    try:
+        return to_datetime(rendered)
+    except ValueError as exc:
+        raise EngineError(f"scheduleDate {rendered!r}: {exc}") from None
 
 
 def child_labels(call: SubflowCall, parent_labels: dict[str, str], *, inherit: bool) -> list[tuple[str, str]]:

@@ -3,6 +3,9 @@
 The flow sees `trigger.body` (a JSON object or array parsed, other text as it is, a binary body
 base64-encoded; absent when the request has none), `trigger.headers` and `trigger.parameters` (the
 query), both maps of a name to its list of values; header names are lower-cased, as HTTP/2 sends them.
+A multipart/form-data body is no `trigger.body` but, as in Kestra, `trigger.parts` (its file parts,
+stored: `{name, filename, contentType, size, uri}`) and `trigger.formFields` (its other fields, each a
+list of values); an url-encoded body is its text as `trigger.body` and its fields as `trigger.formFields`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
@@ -22,16 +26,39 @@ def key_matches(trigger_key: str, given: str) -> bool:
     return hmac.compare_digest(trigger_key.strip().encode(), given.encode())
 
 
+@dataclass(frozen=True)
+class StoredPart:
+    """A file part of a multipart/form-data call, its content already stored at `uri`."""
+
+    name: str
+    filename: str
+    content_type: str
+    """Empty when the caller sent none for the part: then the flow sees no `contentType`."""
+    size: int
+    uri: str
+
+    def variables(self) -> dict[str, Any]:
+        content_type = {"contentType": self.content_type} if self.content_type else {}
+        return {"name": self.name, "filename": self.filename, **content_type, "size": self.size, "uri": self.uri}
+
+
 def request_variables(
     body: bytes,
     content_type: str,
     headers: Mapping[str, list[str]],
     parameters: Mapping[str, list[str]],
+    form_fields: Mapping[str, list[str]] | None = None,
+    parts: Sequence[StoredPart] | None = None,
 ) -> dict[str, Any]:
-    """`trigger` for an execution a webhook call starts."""
+    """`trigger` for an execution a webhook call starts: `parts` for a multipart/form-data call (which has no
+    `body` then), `form_fields` for it and for an url-encoded one."""
     variables: dict[str, Any] = {"headers": dict(headers), "parameters": dict(parameters)}
-    if body:
+    if parts is not None:
+        variables["parts"] = [part.variables() for part in parts]
+    elif body:
         variables["body"] = body_value(body, content_type)
+    if form_fields is not None:
+        variables["formFields"] = dict(form_fields)
     return variables
 
 

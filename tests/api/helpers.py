@@ -1,5 +1,7 @@
 """Helpers shared by the API tests."""
 
+import pytest
+
 YAML = "application/x-yaml"
 
 
@@ -27,3 +29,9 @@ def ids(response) -> list[str]:
 def nothing_else_swept(**counts: int) -> dict[str, int]:
     """What `executions_sweep()` answers when it did only `counts`."""
     return {"task_runs": 0, "executions": 0, "queued": 0, "pauses": 0, "subflows": 0, "flow_retries": 0, **counts}
+
+
+RUNS_TASKS_ON_THIS_PROCESS = pytest.mark.django_db(transaction=True)
+"""For tests whose scripts or sleeps run in the test's own process and may outlast a second on a loaded
+machine: the heartbeat thread, on a connection of its own, sees only committed rows, and inside the test's
+uncommitted transaction it would find the run not RUNNING and stop it as killed."""

@@ -242,8 +242,38 @@ ENDPOINTS = [
     E("GET", TRIGGERS, "viewer", 200),
     E("POST", f"{TRIGGERS}/disable", "editor", 200),
     E("POST", f"{TRIGGERS}/enable", "editor", 200),
-    E("POST", f"{TRIGGERS}/nightly/unlock", "editor", 409),
+    E("POST", f"{TRIGGERS}/nightly/unlock", "executor", 409),
     E("POST", f"{TRIGGERS}/nightly/restart", "editor", 200),
+    E("POST", "/api/v1/triggers/unlock/by-triggers", "executor", 200, FILTERED, [TRIGGER_REF]),
+    E("POST", f"/api/v1/triggers/unlock/by-query?namespace={NS}", "executor", 200, FILTERED),
+    # Backfills: the world runs one on `nightly`
+    E(
+        "PUT",
+        "/api/v1/triggers",
+        "executor",
+        200,
+        HIDDEN,
+        {**TRIGGER_REF, "backfill": {"start": "2026-01-01T00:00:00Z"}},
+    ),
+    E(
+        "PUT",
+        "/api/v1/triggers/backfill/create",
+        "executor",
+        200,
+        HIDDEN,
+        {**TRIGGER_REF, "backfill": {"start": "2026-01-01T00:00:00Z"}},
+    ),
+    E("PUT", "/api/v1/triggers/backfill/pause", "executor", 200, HIDDEN, TRIGGER_REF),
+    E("PUT", "/api/v1/triggers/backfill/unpause", "executor", 200, HIDDEN, TRIGGER_REF),
+    E("POST", "/api/v1/triggers/backfill/delete", "executor", 200, HIDDEN, TRIGGER_REF),
+    *(
+        E("POST", f"/api/v1/triggers/backfill/{action}/by-triggers", "executor", 200, FILTERED, [TRIGGER_REF])
+        for action in ("pause", "unpause", "delete")
+    ),
+    *(
+        E("POST", f"/api/v1/triggers/backfill/{action}/by-query?namespace={NS}", "executor", 200, FILTERED)
+        for action in ("pause", "unpause", "delete")
+    ),
     # Notifications
     E("GET", "/api/v1/notifications", "editor", 200, FILTERED),
     E(
@@ -305,6 +335,8 @@ def world(api, db, django_capture_on_commit_callbacks):
         started = api.post(f"/api/v1/executions/{NS}/hello", {"doc": _file(MARKER)}, format="multipart").json()
     run_to_end(started["id"])
     created = api.post(f"/api/v1/executions/{NS}/hello", {}, format="multipart").json()["id"]
+    backfill = {**TRIGGER_REF, "backfill": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}}
+    assert api.put("/api/v1/triggers", backfill, format="json").status_code == 200
     kv_value = f'"{MARKER.decode()}"'
     assert api.put(f"{KV_PATH}/greeting", kv_value, content_type="application/json").status_code == 200
     assert api.post(SECRETS, {"key": "API_KEY", "value": "v3ry-secret"}, format="json").status_code == 201
@@ -400,7 +432,11 @@ def fingerprint() -> tuple:
         list(KVEntry.objects.order_by("pk").values_list("pk", "key", "value", "updated_at")),
         list(NamespaceFile.objects.order_by("pk").values_list("pk", "path", "updated_at")),
         list(Secret.objects.order_by("pk").values_list("pk", "name", "updated_at")),
-        list(Trigger.objects.order_by("pk").values_list("pk", "disabled", "next_date")),
+        list(
+            Trigger.objects.order_by("pk").values_list(
+                "pk", "disabled", "next_date", "last_execution_id", "backfill_id", "backfill_paused"
+            )
+        ),
         list(Notification.objects.order_by("pk").values_list("pk", "url", "updated_at")),
         Delivery.objects.count(),
         list(RoleBinding.objects.order_by("pk").values_list("pk", "role")),

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from namespaces.models import Flow, FlowRevision
-from tests.engine.flows import HELLO
+from tests.engine.flows import HELLO, NOT_RUNNABLE_TASK
 
 
 @pytest.fixture
@@ -34,13 +34,12 @@ def test_an_invalid_flow_shows_each_error_with_path_and_line_and_saves_nothing(a
 
 
 def test_saving_a_flow_flowhub_cannot_run_yet_warns_with_each_place(admin_client):
-    delayed = "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: other\n"
-    source = HELLO.replace("tasks:\n", "tasks:\n" + delayed + "    scheduleDate: '2030-01-01'\n")
+    source = HELLO.replace("tasks:\n", "tasks:\n" + NOT_RUNNABLE_TASK)
     response = admin_client.post("/admin/namespaces/flow/add/", {"source": source}, follow=True)
     page = response.content.decode()
     assert "Saved, but flowhub cannot run this flow yet:" in page
-    assert "tasks[0].scheduleDate: flowhub does not delay a Subflow&#x27;s execution" in page
-    assert "(line 17, column 19)" in page
+    assert "tasks[0].cache: flowhub does not apply a task&#x27;s &#x27;cache&#x27; yet" in page
+    assert "(line 15, column 12)" in page
     assert Flow.objects.get().current.source == source
     plain = admin_client.post(
         "/admin/namespaces/flow/add/", {"source": HELLO.replace("id: hello", "id: plain")}, follow=True

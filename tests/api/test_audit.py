@@ -131,7 +131,23 @@ def test_what_people_do_to_triggers_is_recorded_and_what_stopafter_does_is_not(a
     log.one(api.put("/api/v1/triggers", {**ref, "disabled": True}, format="json"), "trigger.disable", "hello.nightly")
     log.one(api.post("/api/v1/triggers/acme/hello/enable"), "trigger.enable", "hello.nightly")
     log.one(api.post("/api/v1/triggers/acme/hello/nightly/restart"), "trigger.restart", "hello.nightly")
+    backfill = {**ref, "backfill": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}}
+    log.one(
+        api.put("/api/v1/triggers", backfill, format="json"),
+        "trigger.backfill",
+        "hello.nightly",
+        start="2026-01-01T00:00:00Z",
+        end="2026-01-02T00:00:00Z",
+    )
+    log.one(api.put("/api/v1/triggers/backfill/pause", ref, format="json"), "trigger.backfill.pause", "hello.nightly")
+    log.one(
+        api.put("/api/v1/triggers/backfill/unpause", ref, format="json"), "trigger.backfill.unpause", "hello.nightly"
+    )
+    log.one(
+        api.post("/api/v1/triggers/backfill/delete", ref, format="json"), "trigger.backfill.delete", "hello.nightly"
+    )
     assert api.post("/api/v1/triggers/acme/hello/nightly/unlock").status_code == 409  # refused: no row
+    assert api.post("/api/v1/triggers/backfill/delete", ref, format="json").status_code == 409  # none left
     assert AuditEntry.objects.count() == log.seen
 
 

@@ -5,8 +5,10 @@ import pytest
 
 from executions.models import LogEntry
 
-from .helpers import assert_problem
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, assert_problem
 from .test_runnable_tasks_flows import run
+
+pytestmark = RUNS_TASKS_ON_THIS_PROCESS
 
 WRITER = """\
 id: writer

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from executions import executor, worker
 from executions.models import Execution, LogEntry, TaskRun
-from tests.engine.flows import HELLO
+from tests.engine.flows import HELLO, NOT_RUNNABLE_DETAIL, NOT_RUNNABLE_TASK
 
 from .drive import run_to_end
 from .helpers import YAML, assert_problem
@@ -141,20 +141,16 @@ def test_a_disabled_flow_cannot_be_executed(api):
 
 
 def test_a_flow_using_what_flowhub_cannot_run_yet_saves_but_is_not_executed(api):
-    source = HELLO.replace(
-        "tasks:\n",
-        "tasks:\n  - id: call\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: other\n"
-        "    scheduleDate: '2030-01-01T00:00:00Z'\n",
-    )
+    source = HELLO.replace("tasks:\n", "tasks:\n" + NOT_RUNNABLE_TASK)
     assert api.post("/api/v1/flows", source, content_type=YAML).status_code == 200
     body = assert_problem(trigger(api), 409, "conflict")
     assert body["detail"] == "flow 'acme.sales.hello' uses what flowhub cannot run yet"
     assert body["errors"] == [
         {
-            "path": "tasks[0].scheduleDate",
-            "detail": "flowhub does not delay a Subflow's execution ('scheduleDate') yet",
-            "line": 17,
-            "column": 19,
+            "path": "tasks[0].cache",
+            "detail": NOT_RUNNABLE_DETAIL,
+            "line": 15,
+            "column": 12,
         }
     ]
     assert not Execution.objects.exists()

@@ -4,7 +4,7 @@ import pytest
 
 from executions.models import Execution
 from namespaces.models import FlowRevision
-from tests.engine.flows import HELLO
+from tests.engine.flows import HELLO, NOT_RUNNABLE_DETAIL, NOT_RUNNABLE_TASK
 
 from .drive import run_to_end
 from .helpers import YAML, assert_problem, flow, ids
@@ -94,14 +94,11 @@ def test_validate_reports_each_document_with_lines_in_the_whole_stream(api):
 
 
 def test_validate_warns_of_what_a_valid_flow_asks_that_flowhub_cannot_run_yet(api):
-    delayed = "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme\n    flowId: plain\n"
-    stream = flow("plain", "acme") + "---\n" + flow("guarded", "acme") + delayed + "    scheduleDate: '2030-01-01'\n"
+    stream = flow("plain", "acme") + "---\n" + flow("guarded", "acme") + NOT_RUNNABLE_TASK
     plain, guarded = api.post("/api/v1/flows/validate", stream, content_type=YAML).json()
     assert plain["warnings"] == []
     assert guarded["errors"] == [] and "constraints" not in guarded
-    assert guarded["warnings"] == [
-        "tasks[1].scheduleDate: flowhub does not delay a Subflow's execution ('scheduleDate') yet (line 18, column 19)"
-    ]
+    assert guarded["warnings"] == [f"tasks[1].cache: {NOT_RUNNABLE_DETAIL} (line 16, column 12)"]
 
 
 def test_disable_and_enable_rewrite_the_yaml_as_new_revisions(api):

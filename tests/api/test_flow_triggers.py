@@ -5,7 +5,7 @@ import pytest
 from executions.flow_triggers import flow_triggers_fire
 from executions.models import Execution, LogEntry, Trigger
 
-from .drive import run_to_end
+from .drive import drive_until, run_to_end
 from .helpers import YAML, assert_problem
 
 UPSTREAM = """\
@@ -143,15 +143,9 @@ def test_a_flow_never_starts_itself(api, upstream):
 
 @pytest.mark.parametrize(
     ("trigger_lines", "flow_lines"),
-    [
-        (AFTER_A_SUCCEEDS + "    disabled: true\n", ""),
-        (AFTER_A_SUCCEEDS, "disabled: true\n"),
-        (AFTER_A_SUCCEEDS.replace("ExecutionFlowCondition", "PublicHoliday").replace("flowId: a", "country: FR"), ""),
-    ],
+    [(AFTER_A_SUCCEEDS + "    disabled: true\n", ""), (AFTER_A_SUCCEEDS, "disabled: true\n")],
 )
-def test_a_disabled_trigger_or_flow_or_a_condition_flowhub_does_not_evaluate_starts_nothing(
-    api, upstream, trigger_lines, flow_lines
-):
+def test_a_disabled_trigger_or_flow_starts_nothing(api, upstream, trigger_lines, flow_lines):
     listener(api, trigger_lines, flow_lines=flow_lines)
     assert run(api).state == "SUCCESS"
     assert started() == []
@@ -232,6 +226,87 @@ def test_preconditions_without_reset_fire_at_each_end_once_all_have_ended(api, u
     assert len(started()) == 3
 
 
+A_AND_C_SUCCEED = """\
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+      - id: a_and_c
+        type: io.kestra.plugin.core.condition.MultipleCondition
+        window: P1D
+        windowAdvance: P0D
+        conditions:
+          flow_a:
+            type: io.kestra.plugin.core.condition.ExecutionFlow
+            namespace: company.team
+            flowId: a
+          flow_c:
+            type: io.kestra.plugin.core.condition.ExecutionFlow
+            namespace: company.team
+            flowId: c
+"""
+
+
+def test_a_multiple_condition_fires_once_both_upstream_flows_succeeded_then_waits_for_both_again(api, upstream):
+    listener(api, A_AND_C_SUCCEED)
+    run(api, "a", fail="true")  # fails the trigger's other condition: it counts for nothing
+    run(api, "c", n="2")
+    assert started() == []
+    a = run(api, "a", n="3")
+    (first,) = started()
+    assert first.trigger["variables"]["executionId"] == a.id and first.inputs == {"total": 6}
+    assert first.trigger["variables"]["outputs"] == {"total": 6}  # c's merged, then a's, which ended last
+    run(api, "a")  # resetOnSuccess (the default): c must succeed again
+    assert len(started()) == 1
+    run(api, "c", n="7")
+    assert len(started()) == 2 and started()[-1].inputs == {"total": 14}
+
+
+def test_a_multiple_condition_awaits_a_condition_any_flow_may_satisfy(api, upstream):
+    any_success = (
+        "    states: [SUCCESS, FAILED]\n    conditions:\n      - id: m\n"
+        "        type: io.kestra.core.models.conditions.types.MultipleCondition\n        conditions:\n"
+        "          a_ended:\n            type: io.kestra.plugin.core.condition.ExecutionFlowCondition\n"
+        "            namespace: company.team\n            flowId: a\n"
+        "          a_success:\n            type: io.kestra.plugin.core.condition.ExecutionStatusCondition\n"
+        "            in: [SUCCESS]\n"
+    )
+    listener(api, any_success, total="0")
+    run(api, "a", fail="true")  # satisfies a_ended; no execution has succeeded yet
+    assert started() == []
+    c = run(api, "c")  # satisfies a_success, and a ended in the window
+    (b,) = started()
+    assert b.trigger["variables"]["executionId"] == c.id
+
+
+RETRIED = """\
+id: flaky
+namespace: company.team
+tasks:
+  - id: shaky
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount < 1 }}"
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempt: 2
+"""
+
+
+def test_has_retry_attempt_fires_after_an_execution_whose_task_was_retried(api, upstream):
+    listener(
+        api,
+        "    conditions:\n      - type: io.kestra.plugin.core.condition.HasRetryAttempt\n        in: [FAILED]\n",
+        total="0",
+    )
+    save(api, RETRIED)
+    assert run(api, "a").state == "SUCCESS"  # one attempt only
+    assert started() == []
+    flaky = api.post("/api/v1/executions/company.team/flaky", {}, format="multipart").json()["id"]
+    drive_until(lambda: Execution.objects.get(pk=flaky).state == "SUCCESS")
+    (b,) = started()
+    assert b.trigger["variables"]["executionId"] == flaky
+
+
 def test_an_end_costs_one_query_when_no_flow_trigger_exists(api, upstream, django_assert_num_queries):
     a = run(api)
     with django_assert_num_queries(1):
@@ -252,3 +327,37 @@ def test_a_condition_of_an_unknown_type_or_with_a_wrong_property_is_refused_at_s
     )
     paths = {error["path"] for error in assert_problem(response, 422, "invalid-entity")["errors"]}
     assert paths == {"triggers[0].conditions[0].flow", "triggers[0].conditions[0].flowId"}
+
+
+@pytest.mark.parametrize(
+    ("trigger_lines", "path", "detail"),
+    [
+        (
+            A_AND_C_SUCCEED.replace("window: P1D", "window: PT0S"),
+            "triggers[0].conditions[1].window",
+            "must be longer than zero",
+        ),
+        (
+            A_AND_C_SUCCEED
+            + "          nested:\n            id: n\n"
+            + "            type: io.kestra.plugin.core.condition.MultipleCondition\n"
+            + "            conditions: {weekend: {type: io.kestra.plugin.core.condition.Weekend}}\n",
+            "triggers[0].conditions[1].conditions.nested",
+            "a MultipleCondition can only be one of a Flow trigger's own conditions",
+        ),
+        (
+            "    conditions:\n      - type: io.kestra.plugin.core.condition.HasRetryAttempt\n"
+            "        in: [RETRIED_TWICE]\n",
+            "triggers[0].conditions[0].in[0]",
+            "must be 'CREATED', 'QUEUED',",
+        ),
+    ],
+)
+def test_a_bad_multiple_condition_or_has_retry_attempt_is_refused_at_save_naming_the_property(
+    api, trigger_lines, path, detail
+):
+    response = api.post(
+        "/api/v1/flows", LISTENER.format(trigger_lines=trigger_lines, total="1", flow_lines=""), content_type=YAML
+    )
+    (error,) = assert_problem(response, 422, "invalid-entity")["errors"]
+    assert error["path"] == path and detail in error["detail"]

@@ -13,7 +13,7 @@ from executions.models import Execution, TaskRun
 from flowhub.engine.states import State
 
 from .drive import run_to_end, run_until
-from .helpers import YAML, assert_problem
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML, assert_problem
 from .test_file_inputs import files_under
 
 PAUSED = frozenset({State.PAUSED})
@@ -67,6 +67,7 @@ def history(row) -> list[str]:
     return [entry["state"] for entry in row.state_history]
 
 
+@RUNS_TASKS_ON_THIS_PROCESS
 def test_a_pause_holds_the_execution_until_resumed_with_inputs_that_later_tasks_read(api):
     execution_id = start(api, APPROVAL)
     assert states(execution_id) == {"before": "SUCCESS", "wait": "PAUSED"}

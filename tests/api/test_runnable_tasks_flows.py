@@ -15,14 +15,12 @@ from namespaces.file_selectors import namespace_file_read_text, namespace_files
 from namespaces.file_services import namespace_file_write
 
 from .drive import run_to_end
-from .helpers import YAML
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML
 
 SECRET = "s3cr3t-Only-The-Script-Knows"
 
 
-# Scripts here can outlast a second on a loaded machine: the heartbeat's own connection must then see the
-# run RUNNING, which it cannot inside the test's uncommitted transaction (it would stop the script).
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = RUNS_TASKS_ON_THIS_PROCESS
 
 
 def run(api, source: str, inputs: dict | None = None):

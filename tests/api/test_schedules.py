@@ -210,6 +210,21 @@ def test_a_schedule_fires_only_the_dates_its_conditions_accept(api, caplog):
     assert row().next_date == at("2026-01-19T11:00:00")
 
 
+def test_a_schedule_skips_the_public_holidays_its_conditions_exclude(api):
+    trigger = (
+        "    cron: '0 11 * * *'\n    conditions:\n      - type: io.kestra.plugin.core.condition.Not\n"
+        "        conditions:\n          - type: io.kestra.plugin.core.condition.PublicHoliday\n"
+        "            country: FR\n"
+    )
+    save_flow(api, scheduled(trigger))
+    schedule_tick(now=at("2026-07-13T00:00:00"))
+    assert schedule_tick(now=at("2026-07-13T11:00:01")) == 1
+    run_to_end(Execution.objects.get().id)
+    assert schedule_tick(now=at("2026-07-14T11:00:01")) == 0  # Bastille Day
+    assert fired_dates() == ["2026-07-13T11:00:00Z"]
+    assert row().next_date == at("2026-07-15T11:00:00")
+
+
 def test_a_schedule_whose_conditions_cannot_be_evaluated_does_not_fire_and_says_why(api, caplog):
     trigger = (
         "    cron: '0 11 * * *'\n    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n"

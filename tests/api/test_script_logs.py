@@ -8,12 +8,10 @@ from executions.logsink import FLUSH_LINES, FLUSH_SECONDS, BufferedLogSink
 from executions.models import LogEntry, TaskRun
 from tests.api.drive import run_to_end
 
-from .helpers import YAML
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML
 from .test_runnable_tasks_flows import run
 
-# These scripts can outlast a second on a loaded machine: the heartbeat's own connection must then see
-# the run RUNNING, which it cannot inside the test's uncommitted transaction (it would stop the script).
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = RUNS_TASKS_ON_THIS_PROCESS
 
 MARKERS = """\
 id: chatty

@@ -7,6 +7,7 @@ from executions.models import Execution, LogEntry, TaskRun
 from executions.subflows import subflow_child_ended
 from executions.transitions import execution_transition
 from flowhub.engine.states import TERMINAL, State
+from tests.engine.flows import NOT_RUNNABLE_DETAIL, NOT_RUNNABLE_TASK
 
 from .helpers import YAML, assert_problem
 
@@ -185,23 +186,48 @@ def test_inputs_the_child_refuses_fail_the_subflow_with_the_reason_and_create_no
     assert "twenty-one" in line
 
 
+def test_a_scheduled_child_stays_created_until_its_date_and_the_subflow_waits_for_it(api):
+    save(api, CHILD, parent("    scheduleDate: \"{{ '2030-01-01T00:00:00' }}+02:00\"\n"))
+    parent_id = trigger(api, "acme", "parent")
+    for _ in range(5):
+        step()
+    (child,) = children_of(parent_id)
+    assert (child.state, child.schedule_date.isoformat()) == ("CREATED", "2029-12-31T22:00:00+00:00")
+    assert (Execution.objects.get(pk=parent_id).state, runs(parent_id)["call"].state) == ("RUNNING", "RUNNING")
+    shown = api.get(f"/api/v1/executions/{child.id}").json()["scheduleDate"]
+    assert shown.startswith("2029-12-31T22:00:00") and shown.endswith("Z")
+
+
+def test_a_schedule_date_already_past_starts_the_child_at_once(api):
+    save(api, CHILD, parent("    scheduleDate: '2020-01-01T00:00:00Z'\n"))
+    parent_id = trigger(api, "acme", "parent")
+    assert run_tree_to_end(parent_id).state == "SUCCESS"
+    assert runs(parent_id)["report"].outputs == {"value": "SUCCESS: 42"}
+
+
+def test_a_schedule_date_that_is_not_a_date_fails_the_subflow_and_starts_nothing(api):
+    save(api, CHILD, parent("    scheduleDate: next tuesday\n"))
+    parent_id = trigger(api, "acme", "parent")
+    assert run_tree_to_end(parent_id).state == "FAILED"
+    assert not children_of(parent_id)
+    assert errors(parent_id) == [
+        "task 'call': scheduleDate 'next tuesday': "
+        "expected an ISO-8601 date-time with a time zone, like 2024-05-01T10:00:00Z"
+    ]
+
+
 ALERT = "errors:\n  - id: alert\n    type: io.kestra.plugin.core.log.Log\n    message: the call failed\n"
-DELAYED_CALL = (
-    "  - id: later\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: acme.team\n    flowId: child\n"
-    "    scheduleDate: '2030-01-01T00:00:00Z'\n"
-)
 
 
 @pytest.mark.parametrize(("flow_id", "reason"), [
     ("nope", "flow 'acme.team.nope' does not exist"),
     ("dormant", "flow 'acme.team.dormant' is disabled"),
     ("unrunnable", "flow 'acme.team.unrunnable' uses what flowhub cannot run yet; "
-                   "tasks[0].scheduleDate: flowhub does not delay a Subflow's execution ('scheduleDate') yet "
-                   "(line 14, column 19)"),
+                   f"tasks[0].cache: {NOT_RUNNABLE_DETAIL} (line 12, column 12)"),
 ])  # fmt: skip
 def test_a_flow_that_cannot_start_fails_the_subflow_and_the_errors_block_runs(api, flow_id, reason):
     dormant = CHILD.replace("id: child", "id: dormant") + "disabled: true\n"
-    unrunnable = CHILD.replace("id: child", "id: unrunnable").replace("tasks:\n", "tasks:\n" + DELAYED_CALL, 1)
+    unrunnable = CHILD.replace("id: child", "id: unrunnable").replace("tasks:\n", "tasks:\n" + NOT_RUNNABLE_TASK, 1)
     save(api, dormant, unrunnable, parent(child=flow_id, after=ALERT))
     parent_id = trigger(api, "acme", "parent")
     assert run_tree_to_end(parent_id).state == "FAILED"

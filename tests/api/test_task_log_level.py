@@ -5,7 +5,9 @@ import pytest
 from executions.models import LogEntry
 
 from .drive import run_to_end
-from .helpers import YAML, assert_problem
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML, assert_problem
+
+pytestmark = RUNS_TASKS_ON_THIS_PROCESS
 
 LEVELS = """\
 id: levels

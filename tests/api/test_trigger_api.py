@@ -1,4 +1,5 @@
-"""Kestra's trigger API: list, search, disable and enable, unlock, restart; flowhub's per-flow toggle; the admin."""
+"""Kestra's trigger API: list, search, disable and enable, unlock, restart; flowhub's per-flow toggle; the admin.
+Backfills and bulk unlocks: test_trigger_backfills.py."""
 
 from datetime import UTC, datetime
 
@@ -179,11 +180,6 @@ def test_restart_computes_the_next_date_again(api, flows):
         ({"namespace": "acme", "flowId": "nightly", "triggerId": "hourly"}, "disabled"),
         ({"namespace": "acme", "flowId": "nightly", "disabled": True}, "triggerId"),
         ({"namespace": "acme", "flowId": "nightly", "triggerId": "hourly", "disabled": "perhaps"}, "disabled"),
-        (
-            {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly", "disabled": False,
-             "backfill": {"start": "2026-01-01T00:00:00Z"}},
-            "backfill",
-        ),
     ],
 )  # fmt: skip
 def test_a_bad_update_names_the_field_and_changes_nothing(api, flows, body, path):

@@ -1,12 +1,14 @@
 """Webhook triggers: `GET|POST|PUT /executions/webhook/{namespace}/{flowId}/{key}`, open to anyone with the key."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from executions.models import Execution, LogEntry, Trigger
 from executions.webhooks import WebhookCall, webhook_answer, webhook_receive
 
 from .drive import run_to_end
 from .helpers import YAML, assert_problem
+from .test_file_inputs import files_under
 
 KEY = "4wjtkzwVGBM9yKnjm3yv8r"
 HOOK = f"/api/v1/executions/webhook/acme.shop/orders/{KEY}"
@@ -188,11 +190,52 @@ def test_a_condition_that_cannot_be_evaluated_counts_as_false(api, anonymous):
     assert not Execution.objects.exists()
 
 
-def test_a_condition_flowhub_does_not_evaluate_answers_409_naming_it(api, anonymous):
-    holiday = "    key: k1\n    conditions:\n      - type: io.kestra.plugin.core.condition.PublicHoliday\n"
-    save(api, hook_flow(holiday + "        country: FR\n"))
-    body = assert_problem(anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1"), 409, "conflict")
-    assert body["errors"][0]["path"] == "conditions[0].type"
+WORKDAYS = """\
+    key: k1
+    conditions:
+      - type: io.kestra.plugin.core.condition.Not
+        conditions:
+          - type: io.kestra.plugin.core.condition.PublicHoliday
+            date: "{{ trigger.body.day }}"
+            country: FR
+"""
+
+
+def test_a_call_on_a_public_holiday_its_conditions_exclude_answers_204(api, anonymous):
+    save(api, hook_flow(WORKDAYS))
+    holiday = anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1", {"day": "2026-07-14"}, format="json")
+    assert holiday.status_code == 204 and not Execution.objects.exists()
+    workday = anonymous.post("/api/v1/executions/webhook/acme.shop/hook/k1", {"day": "2026-07-15"}, format="json")
+    assert workday.status_code == 200
+    assert Execution.objects.get().id == workday.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "detail"),
+    [
+        (
+            "      - type: io.kestra.plugin.core.condition.PublicHoliday\n        country: XX\n",
+            "triggers[0].conditions[0].country",
+            "unknown country 'XX'",
+        ),
+        (
+            "      - type: io.kestra.plugin.core.condition.PublicHolidayCondition\n        country: US\n"
+            "        subDivision: US-XY\n",
+            "triggers[0].conditions[0].subDivision",
+            "unknown subdivision 'US-XY' of US",
+        ),
+        (
+            "      - id: m\n        type: io.kestra.plugin.core.condition.MultipleCondition\n"
+            "        conditions: {a: {type: io.kestra.plugin.core.condition.Weekend}}\n",
+            "triggers[0].conditions[0]",
+            "a MultipleCondition can only be one of a Flow trigger's own conditions",
+        ),
+    ],
+)
+def test_an_unknown_country_or_subdivision_or_a_multiple_condition_is_refused_at_save(api, condition, path, detail):
+    response = api.post("/api/v1/flows", hook_flow("    key: k1\n    conditions:\n" + condition), content_type=YAML)
+    (error,) = assert_problem(response, 422, "invalid-entity")["errors"]
+    assert error["path"] == path and detail in error["detail"]
 
 
 def test_a_body_past_the_limit_answers_413_and_starts_nothing(anonymous, orders, settings):
@@ -318,3 +361,143 @@ def test_wait_answers_500_when_the_execution_failed(api):
     save(api, RETURNS.replace("qty * 3", "qty.nothing") + "    returnOutputs: true\n")
     answer = _answered(b'{"qty": 2}')
     assert (answer.status, answer.outputs) == (500, {})
+
+
+UPLOADS = """\
+id: uploads
+namespace: acme.uploads
+tasks:
+  - id: report
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(trigger.parts[0].uri) }}from {{ trigger.formFields.sender[0] }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k1
+"""
+UPLOADS_HOOK = "/api/v1/executions/webhook/acme.uploads/uploads/k1"
+
+
+def test_a_multipart_call_stores_its_files_and_the_flow_reads_them_and_sees_its_fields(api, anonymous):
+    save(api, UPLOADS)
+    upload = SimpleUploadedFile("sales 2024.csv", b"a,b\n1,2\n", content_type="text/csv")
+    response = anonymous.post(UPLOADS_HOOK, {"sender": "north", "report": upload}, format="multipart")
+    assert response.status_code == 200, response.content
+    execution_id = response.json()["id"]
+    variables = response.json()["trigger"]["variables"]
+    uri = f"kestra:///acme/uploads/uploads/executions/{execution_id}/webhook/0/sales_2024.csv"
+    part = {"name": "report", "filename": "sales 2024.csv", "contentType": "text/csv", "size": 8, "uri": uri}
+    assert variables["parts"] == [part]
+    assert variables["formFields"] == {"sender": ["north"]}
+    assert "body" not in variables  # as Kestra: a multipart body is its parts and fields
+    execution = run_to_end(execution_id)
+    assert execution.state == "SUCCESS"
+    assert execution.task_runs.get().outputs == {"value": "a,b\n1,2\nfrom north"}
+    download = api.get(f"/api/v1/executions/{execution_id}/file", {"path": uri})
+    assert b"".join(download.streaming_content) == b"a,b\n1,2\n"
+
+
+def test_a_put_carries_its_form_as_a_post_does(api, anonymous):
+    save(api, UPLOADS)
+    upload = SimpleUploadedFile("r.txt", b"r")
+    response = anonymous.put(UPLOADS_HOOK, {"sender": "west", "report": upload}, format="multipart")
+    assert response.status_code == 200, response.content
+    variables = response.json()["trigger"]["variables"]
+    assert ([part["filename"] for part in variables["parts"]], variables["formFields"]) == (
+        ["r.txt"],
+        {"sender": ["west"]},
+    )
+
+
+def test_every_file_part_is_kept_even_under_the_same_name_and_repeated_fields_are_lists(api, anonymous):
+    save(api, UPLOADS)
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="doc"; filename="a.txt"\r\n\r\none\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="doc"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\ntwo!\r\n"
+        b'--XX\r\nContent-Disposition: form-data; name="sender"\r\n\r\nnorth\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="sender"\r\n\r\nsouth\r\n--XX--\r\n'
+    )
+    response = anonymous.post(UPLOADS_HOOK, body, content_type="multipart/form-data; boundary=XX")
+    assert response.status_code == 200, response.content
+    execution_id = response.json()["id"]
+    variables = response.json()["trigger"]["variables"]
+    prefix = f"kestra:///acme/uploads/uploads/executions/{execution_id}/webhook"
+    assert variables["parts"] == [
+        {"name": "doc", "filename": "a.txt", "size": 3, "uri": f"{prefix}/0/a.txt"},  # no content type sent
+        {"name": "doc", "filename": "a.txt", "contentType": "text/plain", "size": 4, "uri": f"{prefix}/1/a.txt"},
+    ]
+    assert variables["formFields"] == {"sender": ["north", "south"]}
+    assert run_to_end(execution_id).task_runs.get().outputs == {"value": "onefrom north"}
+
+
+def test_an_url_encoded_call_gives_its_text_as_the_body_and_its_fields(api, anonymous):
+    save(api, UPLOADS)
+    form = "sender=north&sender=south&note=two+words&empty="
+    response = anonymous.post(UPLOADS_HOOK, form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.content
+    variables = response.json()["trigger"]["variables"]
+    assert variables["body"] == form  # as Kestra: form-urlencoded is text, not parsed
+    assert variables["formFields"] == {"sender": ["north", "south"], "note": ["two words"], "empty": [""]}
+    assert "parts" not in variables
+
+
+REFUSING = """\
+id: uploads
+namespace: acme.refusing
+inputs:
+  - id: copies
+    type: INT
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k1
+    inputs:
+      copies: "{{ trigger.formFields.copies[0] }}"
+    conditions:
+      - type: io.kestra.plugin.core.condition.Expression
+        expression: "{{ trigger.formFields.go[0] == 'yes' }}"
+"""
+
+
+def test_a_refused_call_leaves_no_file_behind(api, anonymous):
+    save(api, REFUSING)
+    path = "/api/v1/executions/webhook/acme.refusing/uploads/k1"
+
+    def call(url=path, idempotency_key="", **fields):
+        form = {"copies": "1", "go": "yes", "file": SimpleUploadedFile("f.bin", b"data"), **fields}
+        return anonymous.post(url, form, format="multipart", HTTP_IDEMPOTENCY_KEY=idempotency_key)
+
+    first = call(idempotency_key="once")
+    assert first.status_code == 200, first.content
+    kept = files_under("acme/refusing/uploads/executions")
+    assert kept == [f"acme/refusing/uploads/executions/{first.json()['id']}/webhook/0/f.bin"]
+    assert call(idempotency_key="once").json()["id"] == first.json()["id"]  # an earlier call's execution
+    assert call(go="no").status_code == 204  # the conditions do not hold
+    assert_problem(call(copies="many"), 422, "validation-failed")  # the flow refuses the inputs
+    assert_problem(call(url=path[:-1] + "2"), 404, "not-found")  # a wrong key
+    Trigger.objects.filter(namespace="acme.refusing", flow_id="uploads").update(disabled=True)
+    assert_problem(call(), 409, "conflict")
+    assert Execution.objects.count() == 1
+    assert files_under("acme/refusing") == kept
+
+
+def test_a_multipart_body_past_the_limit_answers_413_and_stores_nothing(api, anonymous, settings):
+    settings.FLOWHUB_WEBHOOK_MAX_BODY_BYTES = 1024
+    save(api, UPLOADS.replace("acme.uploads", "acme.large"))
+    upload = SimpleUploadedFile("big.bin", b"x" * 1024)
+    response = anonymous.post("/api/v1/executions/webhook/acme.large/uploads/k1", {"f": upload}, format="multipart")
+    assert "1024 bytes" in assert_problem(response, 413, "payload-too-large")["detail"]
+    assert not Execution.objects.exists()
+    assert files_under("acme/large") == []
+
+
+def test_a_malformed_multipart_body_answers_422_and_starts_nothing(api, anonymous):
+    save(api, UPLOADS)
+    response = anonymous.post(UPLOADS_HOOK, b"--XX\r\n", content_type="multipart/form-data")  # no boundary
+    assert "multipart" in assert_problem(response, 422, "invalid-request-body")["detail"]
+    assert not Execution.objects.exists()

@@ -16,7 +16,7 @@ from flowhub.engine.states import State
 from namespaces.models import FlowRevision
 from tests.engine.flows import HELLO
 
-from .helpers import YAML
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML
 
 
 def sent_messages() -> list[tuple[str, list[str]]]:
@@ -80,7 +80,7 @@ def wait_until(condition, timeout: float = 20) -> bool:
     return False
 
 
-@pytest.mark.django_db(transaction=True)  # the heartbeat thread sees only committed rows
+@RUNS_TASKS_ON_THIS_PROCESS
 def test_the_heartbeat_thread_outlives_an_error_that_is_not_the_databases(api, settings, django_db_blocker):
     settings.FLOWHUB_TASK_LEASE_SECONDS = 6  # a beat every second
     assert api.post("/api/v1/flows", HELLO, content_type=YAML).status_code == 200
@@ -95,7 +95,7 @@ def test_the_heartbeat_thread_outlives_an_error_that_is_not_the_databases(api, s
         assert wait_until(TaskRun.objects.filter(pk=run.id, heartbeat_at__isnull=False).exists)
 
 
-@pytest.mark.django_db(transaction=True)  # the heartbeat thread sees only committed rows
+@RUNS_TASKS_ON_THIS_PROCESS
 def test_one_thread_per_process_stamps_every_running_attempt_and_stops_the_killed_one(api, settings):
     settings.FLOWHUB_TASK_LEASE_SECONDS = 6  # a beat every second
     assert api.post("/api/v1/flows", HELLO, content_type=YAML).status_code == 200

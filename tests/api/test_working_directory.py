@@ -3,7 +3,6 @@ own with its state, outputs and logs; a failure fails it; the reaper ends it and
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from executions import executor, recovery
@@ -13,8 +12,10 @@ from executions.transitions import history_entry, task_run_transition
 from flowhub.engine.states import State
 
 from .drive import run_to_end
-from .helpers import YAML
+from .helpers import RUNS_TASKS_ON_THIS_PROCESS, YAML
 from .test_runnable_tasks_flows import run, stored
+
+pytestmark = RUNS_TASKS_ON_THIS_PROCESS
 
 SHARED = """\
 id: shared
@@ -139,9 +140,6 @@ tasks:
 """
 
 
-# Its tasks run past a second: the heartbeat's own connection must see the run RUNNING, which it cannot
-# inside the test's uncommitted transaction (it would stop the directory).
-@pytest.mark.django_db(transaction=True)
 def test_retries_timeouts_and_allowed_failures_apply_to_the_tasks_inside(api):
     started = timezone.now()
     execution, _, logs = run(api, FLAKY_INSIDE)

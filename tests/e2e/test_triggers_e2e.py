@@ -1,6 +1,6 @@
 """Webhook and Flow triggers over HTTP with real workers: a webhook call's body, headers and parameters
-reach the flow; `b` runs after `a` succeeds with `a`'s id and outputs; a burst of retried webhook calls
-creates one execution per Idempotency-Key."""
+reach the flow, and a multipart call's file a worker reads from storage; `b` runs after `a` succeeds
+with `a`'s id and outputs; a burst of retried webhook calls creates one execution per Idempotency-Key."""
 
 import time
 from collections import defaultdict
@@ -32,6 +32,23 @@ triggers:
   - id: shop
     type: io.kestra.plugin.core.trigger.Webhook
     key: {KEY}
+"""
+
+UPLOADS = """\
+id: uploads
+namespace: acme.e2e
+tasks:
+  - id: report
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(trigger.parts[0].uri) }} from {{ trigger.formFields.sender[0] }}"
+outputs:
+  - id: report
+    type: STRING
+    value: "{{ outputs.report.value }}"
+triggers:
+  - id: upload
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: upload-key
 """
 
 QUOTE = """\
@@ -134,6 +151,19 @@ def test_a_webhook_call_reaches_the_flow_with_its_body_headers_and_parameters(st
     assert execution["outputs"] == {"summary": "tea x3 via north for eu"}
     refused = requests.post(hook_url(api, "orders", KEY + "x"), json={}, timeout=30)
     assert refused.status_code == 404
+
+
+def test_a_multipart_webhook_call_s_file_is_stored_and_read_by_the_flow(stack):
+    api, _ = stack
+    save(api, UPLOADS)
+    files = {"report": ("sales.csv", b"a,b", "text/csv")}
+    response = requests.post(hook_url(api, "uploads", "upload-key"), data={"sender": "north"}, files=files, timeout=30)
+    assert response.status_code == 200, response.text
+    (part,) = response.json()["trigger"]["variables"]["parts"]
+    assert (part["filename"], part["contentType"], part["size"]) == ("sales.csv", "text/csv", 3)
+    execution = api.wait_for_end(response.json()["id"])
+    assert execution["state"]["current"] == "SUCCESS", execution
+    assert execution["outputs"] == {"report": "a,b from north"}
 
 
 def test_a_waiting_webhook_answers_the_flow_s_outputs(stack):

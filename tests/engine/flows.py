@@ -28,6 +28,13 @@ outputs:
 
 LOG_BODY = "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
 
+NOT_RUNNABLE_TASK = (
+    "  - id: dir\n    type: io.kestra.plugin.core.flow.WorkingDirectory\n    cache: {patterns: [x]}\n    tasks:\n"
+    "      - id: inside\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n"
+)
+"""A task flowhub parses but cannot run yet (a WorkingDirectory's `cache`): its `cache` is on its third line."""
+NOT_RUNNABLE_DETAIL = "flowhub does not apply a task's 'cache' yet"
+
 
 def billion_laughs() -> str:
     """A flow whose aliases would expand to 9 * 6^9 (about 90 million) values."""

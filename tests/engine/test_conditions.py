@@ -1,6 +1,6 @@
 """Kestra's trigger conditions: read under every name Kestra gives them, and whether each holds."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -11,8 +11,8 @@ from flowhub.engine.conditions import (
     ConditionError,
     ExecutionFacts,
     evaluate,
-    not_evaluated,
 )
+from flowhub.engine.states import State
 
 READ = TypeAdapter(Condition)
 CORE = "io.kestra.plugin.core.condition."
@@ -25,9 +25,16 @@ def condition(type_name: str, **properties):
 
 
 def context(
-    namespace="company.team", flow_id="upstream", state="SUCCESS", labels=None, outputs=None, variables=None, now=None
+    namespace="company.team",
+    flow_id="upstream",
+    state="SUCCESS",
+    labels=None,
+    outputs=None,
+    variables=None,
+    now=None,
+    attempts=(),
 ):
-    facts = ExecutionFacts(namespace, flow_id, state, labels or {}, outputs or {})
+    facts = ExecutionFacts(namespace, flow_id, state, labels or {}, outputs or {}, lambda: attempts)
     return ConditionContext("company.ops", "listener", facts, variables or {}, now or MONDAY_NOON)
 
 
@@ -163,6 +170,106 @@ def test_a_date_can_be_an_expression():
     assert holds(CORE + "DayWeek", ctx, dayOfWeek="TUESDAY", date="{{ trigger.body.when }}")
 
 
+@pytest.mark.parametrize(
+    ("properties", "date", "expected"),
+    [
+        ({"country": "FR"}, "2026-07-14T10:00:00+02:00", True),
+        ({"country": "FR"}, "2026-07-15T10:00:00+02:00", False),
+        ({"country": "fr"}, "2026-07-14", True),
+        ({"country": "US"}, "2026-07-03", True),  # Independence Day, observed on the Friday
+        ({"country": "DE"}, "2026-01-06", False),
+        ({"country": "DE", "subDivision": "BY"}, "2026-01-06", True),  # Epiphany, in Bavaria only
+        ({"country": "DE", "subDivision": "de-by"}, "2026-01-06", True),  # ISO 3166-2 as written
+        ({"country": "DE", "subDivision": "BE"}, "2026-01-06", False),
+    ],
+)
+def test_public_holiday_reads_the_country_s_calendar_on_the_trigger_date(properties, date, expected):
+    assert holds(CORE + "PublicHoliday", context(variables={"trigger": {"date": date}}), **properties) is expected
+
+
+def test_public_holiday_reads_its_date_and_country_as_expressions_under_every_name():
+    ctx = context(variables={"trigger": {"body": {"day": "2026-12-25", "country": "GB"}}})
+    for name in (CORE + "PublicHoliday", CORE + "PublicHolidayCondition", OLD + "PublicHolidayCondition"):
+        assert holds(name, ctx, date="{{ trigger.body.day }}", country="{{ trigger.body.country }}")
+    assert not holds(CORE + "PublicHoliday", ctx, date="2026-12-23", country="{{ trigger.body.country }}")
+
+
+def test_public_holiday_without_a_country_takes_the_server_s_locale(monkeypatch):
+    christmas = context(variables={"trigger": {"date": "2026-12-25T09:00:00Z"}})
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    assert holds(CORE + "PublicHoliday", christmas)
+    assert not holds(CORE + "PublicHoliday", context(variables={"trigger": {"date": "2026-07-04"}}))
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    with pytest.raises(ConditionError, match="no 'country', and the server's locale"):
+        holds(CORE + "PublicHoliday", christmas)
+
+
+RETRIED_THEN_SUCCEEDED = ((State.SUCCESS,), (State.FAILED, State.FAILED, State.SUCCESS))
+
+
+@pytest.mark.parametrize(
+    ("properties", "attempts", "expected"),
+    [
+        ({"in": ["FAILED"]}, RETRIED_THEN_SUCCEEDED, True),
+        ({"in": ["SUCCESS"]}, RETRIED_THEN_SUCCEEDED, True),  # the last attempt of the retried run
+        ({"in": ["KILLED"]}, RETRIED_THEN_SUCCEEDED, False),
+        ({"in": ["FAILED", "SUCCESS"], "notIn": ["FAILED"]}, RETRIED_THEN_SUCCEEDED, True),
+        ({"in": ["FAILED"], "notIn": ["FAILED"]}, RETRIED_THEN_SUCCEEDED, False),
+        ({"in": ["SUCCESS"]}, ((State.SUCCESS,), (State.FAILED,)), False),  # no run had a second attempt
+        ({}, RETRIED_THEN_SUCCEEDED, False),  # without `in`, no attempt's state is in it: Kestra's
+        ({"in": ["FAILED"]}, (), False),  # a Webhook's execution, yet to start
+    ],
+)
+def test_has_retry_attempt_looks_at_the_attempts_of_retried_task_runs(properties, attempts, expected):
+    for name in (CORE + "HasRetryAttempt", CORE + "HasRetryAttemptCondition", OLD + "HasRetryAttemptCondition"):
+        assert holds(name, context(attempts=attempts), **properties) is expected
+
+
+MULTIPLE = {
+    "type": CORE + "MultipleCondition",
+    "id": "both",
+    "conditions": {
+        "a": {"type": CORE + "ExecutionFlow", "namespace": "company.team", "flowId": "a"},
+        "success": {"type": CORE + "ExecutionStatus", "in": ["SUCCESS"]},
+    },
+}
+
+
+def test_a_multiple_condition_holds_for_an_execution_one_of_its_conditions_holds_for_and_awaits_the_rest():
+    both = condition(MULTIPLE["type"], **{key: value for key, value in MULTIPLE.items() if key != "type"})
+    assert condition(OLD + "MultipleCondition", id="both", conditions=MULTIPLE["conditions"]) == both.model_copy(
+        update={"type": OLD + "MultipleCondition"}
+    )
+    a_failed = context(flow_id="a", state="FAILED")
+    assert both.holds(a_failed)
+    (success,) = both.still_awaited(a_failed)
+    assert (success.key, success.namespace, success.flowId, success.states) == ("success", None, None, None)
+    (a,) = both.still_awaited(context(flow_id="other"))
+    assert (a.key, a.namespace, a.flowId) == ("a", "company.team", "a")
+    assert both.still_awaited(context(flow_id="a")) == ()
+    assert not both.holds(context(flow_id="other", state="FAILED"))
+
+
+@pytest.mark.parametrize(
+    ("properties", "bounds"),
+    [
+        ({}, (datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 24, tzinfo=UTC))),
+        (
+            {"window": "PT6H", "windowAdvance": "PT3H"},
+            (datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 23, 15, tzinfo=UTC)),
+        ),
+        ({"timeWindow": {"type": "SLIDING_WINDOW", "window": "PT1H"}}, (MONDAY_NOON - timedelta(hours=1), MONDAY_NOON)),
+        ({"timeWindow": {"type": "SLIDING_WINDOW"}, "window": "PT2H"}, (MONDAY_NOON - timedelta(hours=2), MONDAY_NOON)),
+        ({"timeWindow": {"type": "DAILY_TIME_DEADLINE", "deadline": "09:00:00Z"}}, None),
+    ],
+)
+def test_a_multiple_condition_s_window_is_its_time_window_with_window_and_advance_as_given(properties, bounds):
+    multiple = condition(MULTIPLE["type"], id="m", conditions=MULTIPLE["conditions"], **properties)
+    assert multiple.bounds(MONDAY_NOON) == bounds
+    assert multiple.holds(context()) is (bounds is not None)
+
+
 def test_every_condition_must_hold():
     both = (
         condition(CORE + "ExecutionFlow", namespace="company.team", flowId="upstream"),
@@ -179,7 +286,7 @@ def test_every_condition_must_hold():
         (CORE + "Expression", {"expression": "{{ trigger.nothing.here }}"}, "conditions[1]: unable to render"),
         (CORE + "DayWeek", {"dayOfWeek": "MONDAY", "date": "not a date"}, "conditions[1]: 'not a date'"),
         (CORE + "TimeBetween", {}, "conditions[1]: give 'after', 'before' or both"),
-        (CORE + "PublicHoliday", {"country": "FR"}, "does not evaluate io.kestra.plugin.core.condition.PublicHoliday"),
+        (CORE + "PublicHoliday", {"country": "{{ 'XX' }}"}, "conditions[1]: unknown country 'XX'"),
     ],
 )
 def test_a_condition_that_cannot_be_evaluated_says_which_and_why(type_name, properties, message):
@@ -187,19 +294,6 @@ def test_a_condition_that_cannot_be_evaluated_says_which_and_why(type_name, prop
     with pytest.raises(ConditionError, match="conditions\\[1\\]") as caught:
         evaluate(conditions, context())
     assert message in str(caught.value)
-
-
-def test_types_kestra_has_but_flowhub_does_not_evaluate_are_listed_where_they_are():
-    multiple = {"type": CORE + "MultipleCondition", "id": "m", "conditions": {}}
-    conditions = (
-        condition(CORE + "Weekend"),
-        condition(CORE + "Not", conditions=[multiple]),
-        condition(OLD + "PublicHolidayCondition", country="FR"),
-    )
-    assert [(gap.path, gap.detail) for gap in not_evaluated(conditions)] == [
-        ("conditions[1].conditions[0].type", f"flowhub does not evaluate {CORE}MultipleCondition conditions yet"),
-        ("conditions[2].type", f"flowhub does not evaluate {OLD}PublicHolidayCondition conditions yet"),
-    ]
 
 
 @pytest.mark.parametrize(
@@ -214,6 +308,20 @@ def test_types_kestra_has_but_flowhub_does_not_evaluate_are_listed_where_they_ar
         ({"type": CORE + "Or", "conditions": []}, ("conditions",), "at least 1 item"),
         ({"type": CORE + "TimeBetween", "after": "noon"}, ("after",), "expected a time like"),
         ({"type": CORE + "DateTimeBetween", "before": "tomorrow"}, ("before",), "Invalid isoformat"),
+        ({"type": CORE + "PublicHoliday", "country": "XX"}, ("country",), "unknown country 'XX'"),
+        (
+            {"type": CORE + "PublicHoliday", "country": "DE", "subDivision": "ZZ"},
+            ("subDivision",),
+            "unknown subdivision 'ZZ' of DE; its subdivisions: AUGSBURG, BB, BE,",
+        ),
+        ({"type": CORE + "HasRetryAttempt", "notIn": ["DONE"]}, ("notIn", 0), "Input should be"),
+        ({**MULTIPLE, "conditions": {}}, ("conditions",), "at least 1 item"),
+        ({**MULTIPLE, "id": "-a"}, ("id",), "String should match pattern"),
+        ({**MULTIPLE, "window": "PT0S"}, ("window",), "must be longer than zero"),
+        ({**MULTIPLE, "timeWindow": {"type": "DAILY_TIME_DEADLINE"}}, ("timeWindow",), "needs 'deadline'"),
+        ({**MULTIPLE, "conditions": {"a": {"type": CORE + "Nope"}}}, ("a", "unknown", "type"), "unknown condition"),
+        ({"type": CORE + "Not", "conditions": [MULTIPLE]}, ("conditions", 0), "one of a Flow trigger's own"),
+        ({**MULTIPLE, "conditions": {"a": MULTIPLE}}, ("conditions", "a"), "one of a Flow trigger's own"),
     ],
 )
 def test_bad_conditions_are_refused_at_their_property(value, location, message):

@@ -336,17 +336,19 @@ def test_plugin_defaults_reach_nested_tasks_and_triggers():
 
 
 def test_what_flowhub_cannot_run_yet_is_listed_with_its_place():
-    calling = "    type: io.kestra.plugin.core.flow.Subflow\n    namespace: x\n    flowId: y\n"
-    assert parse("tasks:\n  - id: call\n" + calling).not_runnable == ()
+    def directory(pad: str) -> str:
+        return f"{pad}type: io.kestra.plugin.core.flow.WorkingDirectory\n{pad}tasks:\n" + log("in", len(pad) + 2)
+
+    assert parse("tasks:\n  - id: dir\n" + directory("    ")).not_runnable == ()
     flow = parse(
         "tasks:\n"
         "  - id: fan\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
         "      - id: t\n        type: io.kestra.plugin.core.log.Log\n        message: m\n        logLevel: WARN\n"
-        "      - id: later\n" + calling.replace("    ", "        ") + "        scheduleDate: '2030-01-01T00:00:00Z'\n"
+        "      - id: dir\n" + directory(" " * 8) + "        cache: {patterns: [x]}\n"
         "  - id: plain\n    type: io.kestra.plugin.core.log.Log\n    message: m\n    runIf: 'true'\n"
     )
     assert [(gap.path, gap.detail, gap.line - HEAD.count("\n")) for gap in flow.not_runnable] == [
-        ("tasks[0].tasks[1].scheduleDate", "flowhub does not delay a Subflow's execution ('scheduleDate') yet", 13),
+        ("tasks[0].tasks[1].cache", "flowhub does not apply a task's 'cache' yet", 15),
     ]
 
 

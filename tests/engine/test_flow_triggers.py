@@ -4,33 +4,36 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flowhub.engine.conditions import ConditionContext, ExecutionFacts
+from flowhub.engine.conditions import ConditionContext, ConditionError, ExecutionFacts
+from flowhub.engine.errors import InvalidFlowError
 from flowhub.engine.flow_triggers import (
     Upstream,
+    counts,
     flow_trigger_variables,
     listened_states,
     listens,
     merged_outputs,
+    windows,
 )
 from flowhub.engine.parser import parse_flow
-from flowhub.engine.preconditions import TimeWindow
 from flowhub.engine.registry import default_registry
 from flowhub.engine.states import TERMINAL, State
+from flowhub.engine.windows import TimeWindow
 
 REGISTRY = default_registry()
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def trigger(body: str):
+def trigger(body: str, kind="Flow"):
     source = (
         "id: listener\nnamespace: company.ops\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
-        "    message: hi\ntriggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n" + body
+        f"    message: hi\ntriggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.{kind}\n" + body
     )
     return parse_flow(source, REGISTRY).triggers[0]
 
 
-def ended(namespace="company.team", flow_id="a", state="SUCCESS", labels=None, variables=None, now=NOW):
-    facts = ExecutionFacts(namespace, flow_id, state, labels or {}, {})
+def ended(namespace="company.team", flow_id="a", state="SUCCESS", labels=None, variables=None, now=NOW, attempts=()):
+    facts = ExecutionFacts(namespace, flow_id, state, labels or {}, {}, lambda: attempts)
     return ConditionContext("company.ops", "listener", facts, variables or {}, now)
 
 
@@ -54,10 +57,16 @@ def test_states_and_conditions_must_all_agree():
     assert not listens(after_a, ended(flow_id="b"))
 
 
-def test_a_disabled_trigger_or_one_with_a_condition_flowhub_does_not_evaluate_never_listens():
+def test_a_disabled_trigger_never_listens():
     assert not listens(trigger("    disabled: true\n"), ended())
-    holiday = "    conditions:\n      - type: io.kestra.plugin.core.condition.PublicHoliday\n        country: FR\n"
-    assert not listens(trigger(holiday), ended())
+
+
+def test_a_trigger_listens_to_an_execution_that_had_a_task_retried():
+    retried = trigger(
+        "    conditions:\n      - type: io.kestra.plugin.core.condition.HasRetryAttempt\n        in: [FAILED]\n"
+    )
+    assert listens(retried, ended(attempts=((State.FAILED, State.SUCCESS),)))
+    assert not listens(retried, ended(attempts=((State.SUCCESS,), (State.FAILED,))))
 
 
 PRECONDITIONS = """\
@@ -76,12 +85,12 @@ PRECONDITIONS = """\
 def test_preconditions_admit_an_execution_of_one_upstream_flow_and_await_the_others():
     both = trigger(PRECONDITIONS)
     assert listens(both, ended())
-    assert [flow.flowId for flow in both.preconditions.still_awaited(ended().execution)] == ["b"]
+    assert [flow.flowId for flow in both.preconditions.still_awaited(ended())] == ["b"]
     assert not listens(both, ended(state="FAILED"))  # satisfies neither upstream flow
     assert not listens(both, ended(flow_id="b"))  # b without its label
     b_prod = ended(flow_id="b", labels={"env": "prod"})
     assert listens(both, b_prod)
-    assert [flow.flowId for flow in both.preconditions.still_awaited(b_prod.execution)] == ["a"]
+    assert [flow.flowId for flow in both.preconditions.still_awaited(b_prod)] == ["a"]
 
 
 def test_where_filters_hold_against_the_execution_that_ended():
@@ -165,6 +174,78 @@ def test_a_closed_daily_window_admits_nothing():
     )
     assert not listens(closed, ended())
     assert listens(closed, ended(now=NOW - timedelta(hours=4)))
+
+
+MULTIPLE = """\
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+      - id: a_and_b
+        type: io.kestra.core.models.conditions.types.MultipleCondition
+        window: PT6H
+        windowAdvance: PT0S
+        resetOnSuccess: false
+        conditions:
+          flow_a:
+            type: io.kestra.plugin.core.condition.ExecutionFlow
+            namespace: company.team
+            flowId: a
+          flow_b:
+            type: io.kestra.plugin.core.condition.ExecutionFlow
+            namespace: company.team
+            flowId: b
+"""
+
+
+def test_a_multiple_condition_is_a_window_like_preconditions():
+    both = trigger(MULTIPLE + PRECONDITIONS.replace("id: both", "id: p"))
+    multiple, preconditions = windows(both)
+    assert preconditions is both.preconditions and multiple is both.conditions[1]
+    assert not multiple.resetOnSuccess
+    assert multiple.bounds(NOW) == (datetime(2026, 11, 23, 12, tzinfo=UTC), datetime(2026, 11, 23, 18, tzinfo=UTC))
+    assert windows(trigger("    inputs: {}\n")) == ()
+
+
+def test_a_multiple_condition_admits_an_execution_one_of_its_conditions_holds_for_and_awaits_the_others():
+    both = trigger(MULTIPLE)
+    assert listens(both, ended())
+    (awaited,) = windows(both)[0].still_awaited(ended())
+    assert (awaited.key, awaited.namespace, awaited.flowId) == ("flow_b", "company.team", "b")
+    assert not listens(both, ended(state="FAILED"))  # the trigger's other conditions still hold it back
+    assert not listens(both, ended(flow_id="c"))
+
+
+def test_an_earlier_execution_counts_when_the_trigger_s_other_conditions_and_the_awaited_one_hold_for_it():
+    both = trigger(MULTIPLE)
+    (awaited,) = windows(both)[0].still_awaited(ended(flow_id="a"))
+    earlier = NOW - timedelta(hours=1)
+    assert counts(both, awaited, ended(flow_id="b", now=earlier))
+    assert not counts(both, awaited, ended(flow_id="b", state="FAILED", now=earlier))  # ExecutionStatus
+    assert not counts(both, awaited, ended(flow_id="c", now=earlier))
+    assert not counts(trigger("    states: [FAILED]\n" + MULTIPLE), awaited, ended(flow_id="b"))  # `states`
+    assert not counts(both, awaited, ended(namespace="company.ops", flow_id="listener"))  # its own flow
+
+
+def test_what_cannot_be_evaluated_for_an_earlier_execution_raises():
+    broken = trigger(
+        MULTIPLE.replace(
+            "in: [SUCCESS]",
+            "in: [SUCCESS]\n      - type: io.kestra.plugin.core.condition.Expression\n"
+            '        expression: "{{ trigger.nothing.here }}"',
+        )
+    )
+    (awaited,) = windows(broken)[-1].still_awaited(ended())
+    with pytest.raises(ConditionError, match="conditions\\[1\\]"):
+        counts(broken, awaited, ended(flow_id="b"))
+
+
+@pytest.mark.parametrize(("kind", "key"), [("Webhook", "    key: k\n"), ("Schedule", "    cron: '@daily'\n")])
+def test_a_multiple_condition_is_refused_on_any_trigger_but_a_flow_trigger(kind, key):
+    with pytest.raises(InvalidFlowError) as raised:
+        trigger(key + MULTIPLE, kind)
+    ((path, detail),) = [(error.path, error.detail) for error in raised.value.errors]
+    assert path == "triggers[0].conditions[1]"
+    assert "a MultipleCondition can only be one of a Flow trigger's own conditions" in detail
 
 
 def test_the_trigger_variables_are_kestra_s_flow_trigger_output():

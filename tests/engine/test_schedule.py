@@ -9,6 +9,7 @@ from flowhub.engine.parser import parse_flow
 from flowhub.engine.registry import default_registry
 from flowhub.engine.schedule import (
     CronClock,
+    backfill_plan,
     backfill_window,
     first_date,
     iso_seconds,
@@ -229,3 +230,36 @@ def test_missed_seconds_are_skipped_in_one_step():
     fires, next_date = plan(every_second, "2026-01-01T00:00:00", "2026-01-02T00:00:00.5")
     assert fires == [f"2026-01-01T23:59:{second:02d}Z" for second in range(1, 60)] + ["2026-01-02T00:00:00Z"]
     assert next_date == "2026-01-02T00:00:01Z"
+
+
+def api_backfill(trigger: Schedule, current: str, end: str, now: str, limit: int = 100) -> tuple[list[str], str | None]:
+    result = backfill_plan(trigger, current=at(current), end=at(end), now=at(now), limit=limit)
+    return [iso_seconds(date) for date in result.fires], result.next_date and iso_seconds(result.next_date)
+
+
+def test_a_backfill_started_through_the_api_fires_its_dates_from_start_to_end_in_order():
+    hourly = schedule(cron="0 * * * *")
+    fires, next_date = api_backfill(hourly, "2026-01-01T05:30:00", "2026-01-01T08:00:00", "2026-01-02T00:00:00")
+    assert fires == ["2026-01-01T06:00:00Z", "2026-01-01T07:00:00Z", "2026-01-01T08:00:00Z"]  # end included
+    assert next_date is None  # past its end: the backfill is over
+
+
+def test_a_backfill_fires_at_most_its_limit_and_goes_on_from_the_next_date():
+    hourly = schedule(cron="0 * * * *")
+    assert api_backfill(hourly, "2026-01-01T05:00:00", "2026-01-01T09:00:00", "2026-01-02T00:00:00", limit=2) == (
+        ["2026-01-01T05:00:00Z", "2026-01-01T06:00:00Z"],
+        "2026-01-01T07:00:00Z",
+    )
+
+
+def test_a_backfill_ending_later_waits_for_its_dates_to_come():
+    hourly = schedule(cron="0 * * * *")
+    assert api_backfill(hourly, "2026-01-01T09:00:00", "2026-01-01T12:00:00", "2026-01-01T10:30:00") == (
+        ["2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z"],
+        "2026-01-01T11:00:00Z",
+    )
+
+
+def test_a_backfill_whose_window_holds_no_date_is_over_at_once():
+    daily = schedule(cron="0 3 * * *", timezone="Europe/Paris")
+    assert api_backfill(daily, "2026-01-01T03:00:00", "2026-01-01T12:00:00", "2026-01-02T00:00:00") == ([], None)

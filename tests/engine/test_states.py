@@ -8,6 +8,7 @@ from flowhub.engine.states import (
     TASK_RUN_TRANSITIONS,
     TERMINAL,
     State,
+    attempt_states,
     check_execution_status_change,
     check_execution_transition,
     check_task_run_reopening,
@@ -91,3 +92,22 @@ def test_terminal_task_runs_never_change_and_executions_only_restart():
     for state in TERMINAL:
         assert state not in TASK_RUN_TRANSITIONS
         assert EXECUTION_TRANSITIONS.get(state, frozenset()) <= {State.RESTARTED}
+
+
+@pytest.mark.parametrize(
+    ("history", "attempts"),
+    [
+        ("CREATED", ""),
+        ("CREATED RUNNING SUCCESS", "SUCCESS"),
+        ("CREATED RUNNING RETRYING RUNNING RETRYING RUNNING WARNING", "FAILED FAILED WARNING"),
+        ("CREATED RUNNING RETRYING RUNNING", "FAILED RUNNING"),
+        ("CREATED RUNNING PAUSED RUNNING SUCCESS", "SUCCESS"),  # a resumed pause is the same attempt
+        ("CREATED RUNNING KILLING KILLED", "KILLED"),
+        ("CREATED RUNNING FAILED RESTARTED RUNNING SUCCESS", "FAILED SUCCESS"),  # a restart runs it again
+        ("CREATED RUNNING FAILED RUNNING SUCCESS", "SUCCESS"),  # a flowable task gone back into
+        ("CREATED RUNNING RETRYING KILLED", "FAILED"),  # killed while it waited for its next attempt
+        ("CREATED RUNNING FAILED RESTARTED SKIPPED", "FAILED"),
+    ],
+)
+def test_attempt_states_read_a_task_run_s_history(history, attempts):
+    assert attempt_states(State(name) for name in history.split()) == tuple(State(name) for name in attempts.split())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flowhub.engine.webhooks import body_value, key_matches, request_variables
+from flowhub.engine.webhooks import StoredPart, body_value, key_matches, request_variables
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,30 @@ def test_the_trigger_variables_hold_headers_and_parameters_as_lists_and_no_body_
     variables = request_variables(b"", "", {"user-agent": ["curl"]}, {"id": ["1", "2"]})
     assert variables == {"headers": {"user-agent": ["curl"]}, "parameters": {"id": ["1", "2"]}}
     assert request_variables(b"x", "text/plain", {}, {})["body"] == "x"
+
+
+def test_a_multipart_call_gives_parts_and_form_fields_and_no_body():
+    parts = [
+        StoredPart("doc", "a.csv", "text/csv", 3, "kestra:///a/f/executions/e/webhook/0/a.csv"),
+        StoredPart("doc", "b", "", 0, "kestra:///a/f/executions/e/webhook/1/b"),
+    ]
+    variables = request_variables(b"", "multipart/form-data; boundary=X", {}, {}, {"note": ["hi"]}, parts)
+    assert variables == {
+        "headers": {},
+        "parameters": {},
+        "parts": [
+            {"name": "doc", "filename": "a.csv", "contentType": "text/csv", "size": 3, "uri": parts[0].uri},
+            {"name": "doc", "filename": "b", "size": 0, "uri": parts[1].uri},  # no content type was sent
+        ],
+        "formFields": {"note": ["hi"]},
+    }
+    assert request_variables(b"", "multipart/form-data; boundary=X", {}, {}, {}, [])["parts"] == []
+
+
+def test_an_url_encoded_call_gives_its_text_as_body_beside_its_form_fields():
+    variables = request_variables(b"a=1&a=2", "application/x-www-form-urlencoded", {}, {}, {"a": ["1", "2"]})
+    assert (variables["body"], variables["formFields"]) == ("a=1&a=2", {"a": ["1", "2"]})
+    assert "parts" not in variables
 
 
 def test_the_key_is_compared_trimmed_and_whole():

@@ -2,26 +2,22 @@
 
 Each condition type is a model of its properties, registered under Kestra's current name and its
 old ones (`io.kestra.core.models.conditions.types.*Condition`, `…condition.*Condition`), so a flow
-states them as Kestra does and a wrong property is refused at save with its path. A type Kestra has
-and flowhub does not evaluate yet (`NOT_EVALUATED`) still saves, so real flows load; a trigger using
-one does not fire (`not_evaluated`). Any other type is refused at save.
+states them as Kestra does and a wrong property, or an unknown type, is refused at save with its path.
 
 Evaluation is pure: `evaluate` is given what the condition may look at (`ConditionContext`): the
 execution it is about (the one that ended, for a Flow trigger; the one about to start, for a
-Webhook), the flow owning the trigger, the variables expressions see, and the time.
+Webhook), the flow owning the trigger, the variables expressions see, and the time. A MultipleCondition
+only says whether the execution that ended counts toward its window: the apps look for the rest
+(flow_triggers.py), so it may only stand among a Flow trigger's own conditions (`PlainCondition`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Discriminator, Tag, field_validator
-
-from flowhub.engine.errors import ErrorDetail
+from pydantic import AfterValidator, ConfigDict, Discriminator, Tag, field_validator
 
 from .base import (
-    CORE,
-    OLD,
     ConditionContext,
     ConditionDefinition,
     ConditionError,
@@ -40,7 +36,10 @@ from .executions import (
     Expression,
     FlowCondition,
     FlowNamespaceCondition,
+    HasRetryAttempt,
 )
+from .multiple import MultipleCondition
+from .public_holidays import PublicHoliday
 
 __all__ = [
     "Condition",
@@ -48,10 +47,11 @@ __all__ = [
     "ConditionDefinition",
     "ConditionError",
     "ExecutionFacts",
+    "MultipleCondition",
     "NonEmpty",
+    "PlainCondition",
     "evaluate",
     "label_pairs",
-    "not_evaluated",
 ]
 
 
@@ -59,7 +59,7 @@ class Not(ConditionDefinition):
     """None of the conditions holds."""
 
     TYPE, ALIASES = names("Not")
-    conditions: NonEmpty[tuple[Condition, ...]]
+    conditions: NonEmpty[tuple[PlainCondition, ...]]
 
     def holds(self, context: ConditionContext) -> bool:
         return not any(condition.holds(context) for condition in self.conditions)
@@ -69,19 +69,10 @@ class Or(ConditionDefinition):
     """At least one of the conditions holds."""
 
     TYPE, ALIASES = names("Or")
-    conditions: NonEmpty[tuple[Condition, ...]]
+    conditions: NonEmpty[tuple[PlainCondition, ...]]
 
     def holds(self, context: ConditionContext) -> bool:
         return any(condition.holds(context) for condition in self.conditions)
-
-
-class NotEvaluated(ConditionDefinition):
-    """A Kestra condition type flowhub accepts in a flow but does not evaluate yet."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    def holds(self, context: ConditionContext) -> bool:
-        raise ConditionError(f"flowhub does not evaluate {self.type} conditions yet")
 
 
 class _Unknown(ConditionDefinition):
@@ -95,28 +86,19 @@ class _Unknown(ConditionDefinition):
         raise ValueError(f"invalid type: unknown condition type '{value}'")
 
 
-NOT_EVALUATED = frozenset(
-    {
-        *(CORE + name for name in ("MultipleCondition", "PublicHoliday", "HasRetryAttempt")),
-        *(CORE + name + "Condition" for name in ("PublicHoliday", "HasRetryAttempt")),
-        *(OLD + name for name in ("MultipleCondition", "PublicHolidayCondition", "HasRetryAttemptCondition")),
-    }
-)
-"""Kestra's conditions flowhub does not evaluate yet: windows of several flows (a Flow trigger's
-`preconditions` say it instead), public holidays, retry attempts."""
-
-EVALUATED: tuple[type[ConditionDefinition], ...] = (
+_KINDS: tuple[type[ConditionDefinition], ...] = (
     Expression, ExecutionFlow, ExecutionNamespace, ExecutionStatus, ExecutionLabels, ExecutionOutputs,
-    FlowCondition, FlowNamespaceCondition, Not, Or, DayWeek, DayWeekInMonth, Weekend, DateTimeBetween, TimeBetween,
+    HasRetryAttempt, FlowCondition, FlowNamespaceCondition, Not, Or, MultipleCondition, DayWeek, DayWeekInMonth,
+    Weekend, DateTimeBetween, TimeBetween, PublicHoliday,
 )  # fmt: skip
-_BY_NAME: dict[str, str] = {name: kind.TYPE for kind in EVALUATED for name in (kind.TYPE, *kind.ALIASES)}
+_BY_NAME: dict[str, str] = {name: kind.TYPE for kind in _KINDS for name in (kind.TYPE, *kind.ALIASES)}
 
 
 def _tag(value: Any) -> str:
     name = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
     if not isinstance(name, str):
         return "unknown"
-    return _BY_NAME.get(name) or ("not-evaluated" if name in NOT_EVALUATED else "unknown")
+    return _BY_NAME.get(name, "unknown")
 
 
 Condition = Annotated[
@@ -126,23 +108,36 @@ Condition = Annotated[
     | Annotated[ExecutionStatus, Tag(ExecutionStatus.TYPE)]
     | Annotated[ExecutionLabels, Tag(ExecutionLabels.TYPE)]
     | Annotated[ExecutionOutputs, Tag(ExecutionOutputs.TYPE)]
+    | Annotated[HasRetryAttempt, Tag(HasRetryAttempt.TYPE)]
     | Annotated[FlowCondition, Tag(FlowCondition.TYPE)]
     | Annotated[FlowNamespaceCondition, Tag(FlowNamespaceCondition.TYPE)]
     | Annotated[Not, Tag(Not.TYPE)]
     | Annotated[Or, Tag(Or.TYPE)]
+    | Annotated[MultipleCondition, Tag(MultipleCondition.TYPE)]
     | Annotated[DayWeek, Tag(DayWeek.TYPE)]
     | Annotated[DayWeekInMonth, Tag(DayWeekInMonth.TYPE)]
     | Annotated[Weekend, Tag(Weekend.TYPE)]
     | Annotated[DateTimeBetween, Tag(DateTimeBetween.TYPE)]
     | Annotated[TimeBetween, Tag(TimeBetween.TYPE)]
-    | Annotated[NotEvaluated, Tag("not-evaluated")]
+    | Annotated[PublicHoliday, Tag(PublicHoliday.TYPE)]
     | Annotated[_Unknown, Tag("unknown")],
     Discriminator(_tag),
 ]
 """A trigger condition, read as the model of its type (any of its names)."""
 
+
+def _no_window(condition: ConditionDefinition) -> ConditionDefinition:
+    if isinstance(condition, MultipleCondition):
+        raise ValueError("a MultipleCondition can only be one of a Flow trigger's own conditions")
+    return condition
+
+
+PlainCondition = Annotated[Condition, AfterValidator(_no_window)]
+"""A condition that holds or not by itself: any but a MultipleCondition."""
+
 Not.model_rebuild()
 Or.model_rebuild()
+MultipleCondition.model_rebuild()
 
 
 def evaluate(conditions: tuple[ConditionDefinition, ...], context: ConditionContext) -> bool:
@@ -154,15 +149,3 @@ def evaluate(conditions: tuple[ConditionDefinition, ...], context: ConditionCont
         except ConditionError as error:
             raise ConditionError(f"conditions[{index}]: {error}") from None
     return True
-
-
-def not_evaluated(conditions: tuple[ConditionDefinition, ...], prefix: str = "conditions") -> list[ErrorDetail]:
-    """Where `conditions` use a type flowhub does not evaluate yet: a trigger using one does not fire."""
-    found: list[ErrorDetail] = []
-    for index, condition in enumerate(conditions):
-        path = f"{prefix}[{index}]"
-        if isinstance(condition, NotEvaluated):
-            found.append(ErrorDetail(f"{path}.type", f"flowhub does not evaluate {condition.type} conditions yet"))
-        elif isinstance(condition, Not | Or):
-            found += not_evaluated(condition.conditions, f"{path}.conditions")
-    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -11,25 +11,26 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 from flowhub.engine import templating
 from flowhub.engine.errors import EngineError
+from flowhub.engine.states import State
 
 T = TypeVar("T")
 CORE = "io.kestra.plugin.core.condition."
 OLD = "io.kestra.core.models.conditions.types."
 
 
-def _not_empty(items: tuple[Any, ...]) -> tuple[Any, ...]:
+def _not_empty(items: Sized) -> Sized:
     # After its items validated: `Field(min_length=1)` would also count the invalid ones out and report it.
-    if not items:
+    if not len(items):
         raise ValueError("must have at least 1 item(s)")
     return items
 
 
 NonEmpty = Annotated[T, AfterValidator(_not_empty)]
-"""A tuple that must hold at least one item."""
+"""A tuple (or a map) that must hold at least one item."""
 
 
 class ConditionError(EngineError):
-    """A condition could not be evaluated: a bad expression or date, or a type flowhub does not evaluate."""
+    """A condition could not be evaluated: a bad expression, date or country."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class ExecutionFacts:
     state: str
     labels: Mapping[str, str] = field(default_factory=dict)
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    attempts: Callable[[], tuple[tuple[State, ...], ...]] = lambda: ()
+    """The states its attempts ended in, for each of its task runs; asked only when a condition needs them."""
 
 
 @dataclass(frozen=True)

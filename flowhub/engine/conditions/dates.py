@@ -26,7 +26,7 @@ class DayOfWeek(StrEnum):
 WEEK = list(DayOfWeek)
 
 
-class _Dated(ConditionDefinition):
+class Dated(ConditionDefinition):
     """A condition about a date: `date` when given (an expression, usually), else the trigger's date (a
     Schedule's `trigger.date`), else the time of evaluation."""
 
@@ -42,7 +42,7 @@ class _Dated(ConditionDefinition):
         return rendered_as(text, context, _moment)
 
 
-class DayWeek(_Dated):
+class DayWeek(Dated):
     """The date falls on this day of the week."""
 
     TYPE, ALIASES = names("DayWeek")
@@ -60,7 +60,7 @@ class DayInMonth(StrEnum):
     LAST = "LAST"
 
 
-class DayWeekInMonth(_Dated):
+class DayWeekInMonth(Dated):
     """The date is the first (second, …, last) such day of the week of its month."""
 
     TYPE, ALIASES = names("DayWeekInMonth")
@@ -76,7 +76,7 @@ class DayWeekInMonth(_Dated):
         return (day.day - 1) // 7 == list(DayInMonth).index(self.dayInMonth)
 
 
-class Weekend(_Dated):
+class Weekend(Dated):
     """The date is a Saturday or a Sunday."""
 
     TYPE, ALIASES = names("Weekend")
@@ -85,7 +85,7 @@ class Weekend(_Dated):
         return self.moment(context).weekday() >= 5
 
 
-class DateTimeBetween(_Dated):
+class DateTimeBetween(Dated):
     """The date is within `after` and `before` (ISO date-times with a zone), bounds included."""
 
     TYPE, ALIASES = names("DateTimeBetween")
@@ -107,7 +107,7 @@ class DateTimeBetween(_Dated):
         return (after is None or moment >= after) and (before is None or moment <= before)
 
 
-class TimeBetween(_Dated):
+class TimeBetween(Dated):
     """The date's time of day is strictly between `after` and `before` (times with an offset)."""
 
     TYPE, ALIASES = names("TimeBetween")

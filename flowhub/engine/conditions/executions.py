@@ -71,6 +71,24 @@ class ExecutionStatus(ConditionDefinition):
         return (self.in_ is None or state in self.in_) and (self.notIn is None or state not in self.notIn)
 
 
+class HasRetryAttempt(ConditionDefinition):
+    """One of the execution's task runs had more than one attempt, and one of those ended in a state among
+    `in` and not among `notIn`. Without `in`, no state is among it: it never holds, as in Kestra."""
+
+    TYPE, ALIASES = names("HasRetryAttempt")
+    in_: tuple[State, ...] | None = Field(default=None, alias="in")
+    notIn: tuple[State, ...] | None = None
+
+    def holds(self, context: ConditionContext) -> bool:
+        allowed, refused = self.in_ or (), self.notIn or ()
+        return any(
+            state in allowed and state not in refused
+            for attempts in context.execution.attempts()
+            if len(attempts) > 1
+            for state in attempts
+        )
+
+
 class ExecutionLabels(ConditionDefinition):
     """The execution has every one of these labels (a map, or Kestra's `[{key, value}]` list)."""
 

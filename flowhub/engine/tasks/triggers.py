@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from flowhub.engine.fields import Duration, Strict
 from flowhub.engine.preconditions import Preconditions
-from flowhub.engine.registry import Condition, TriggerDefinition
+from flowhub.engine.registry import Condition, PlainCondition, TriggerDefinition
 from flowhub.engine.schedule import CronClock, parse_moment, zone_named
 from flowhub.engine.states import State
 
@@ -56,7 +56,7 @@ class Schedule(TriggerDefinition):
     cron: str = Field(examples=["0 9 * * 1-5", "@daily"])
     timezone: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
-    scheduleConditions: tuple[Condition, ...] = ()
+    scheduleConditions: tuple[PlainCondition, ...] = ()
     lateMaximumDelay: Duration | None = None
     recoverMissedSchedules: Literal["ALL", "LAST", "NONE"] | None = None
     backfill: Backfill | None = None
@@ -98,6 +98,7 @@ class FlowTrigger(TriggerDefinition):
     TYPE = "io.kestra.plugin.core.trigger.Flow"
     ALIASES = (_OLD + "Flow",)
 
+    conditions: tuple[Condition, ...] = ()  # a MultipleCondition too
     inputs: dict[str, Any] = Field(default_factory=dict)
     states: tuple[State, ...] = ()
     preconditions: Preconditions | None = None
