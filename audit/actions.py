@@ -28,6 +28,8 @@ class AuditAction(StrEnum):
     EXECUTION_DELETE = "execution.delete"
     EXECUTION_LABEL = "execution.label"
     EXECUTION_STATUS = "execution.status"
+    EXECUTION_UNQUEUE = "execution.unqueue"
+    EXECUTION_FORCE_RUN = "execution.force_run"
     TASK_RUN_SKIP = "taskrun.skip"
     LOGS_DELETE = "logs.delete"
     TRIGGER_DISABLE = "trigger.disable"

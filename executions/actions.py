@@ -76,13 +76,17 @@ def execution_pause(*, execution_id: str) -> Execution:
 
 
 def execution_resume(
-    *, execution_id: str, inputs: Mapping[str, Any] | None = None, files: Mapping[str, UploadedFile] | None = None
+    *,
+    execution_id: str,
+    inputs: Mapping[str, Any] | None = None,
+    files: Mapping[str, UploadedFile] | None = None,
+    recorded_as: AuditAction = AuditAction.EXECUTION_RESUME,
 ) -> Execution:
     """Resume a paused execution where it stopped.
 
     Paused by Pause tasks, their PAUSED runs all end as resumed, with the `onResume` inputs given: validated
     as flow inputs are, FILE uploads stored; Invalid, and nothing changes, when one does not fit. Paused by
-    a person, it takes no inputs.
+    a person, it takes no inputs. Audited as `recorded_as`: a force-run resumes too.
     """
     with _onresume_inputs(execution_id, inputs, files, keep=True) as (parsed, _, values), transaction.atomic():
         execution = execution_locked(execution_id)
@@ -93,7 +97,7 @@ def execution_resume(
         pauses.task_runs_resume(parsed, paused, values, timezone.now())
         execution_transition(execution, State.RUNNING)
         transaction.on_commit(partial(enqueue_advance, execution.id))
-        audit_record(action=AuditAction.EXECUTION_RESUME, namespace=execution.namespace, target=execution_id)
+        audit_record(action=recorded_as, namespace=execution.namespace, target=execution_id)
     return execution
 
 

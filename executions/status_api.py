@@ -7,42 +7,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.roles import Role
-from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.states import STATUS_CHANGE_TARGETS, TERMINAL, State
-from flowhub.exceptions import Invalid
 
 from . import actions, selectors
 from .bulk_api import BulkAction, bulk_views
 from .serializers import ExecutionSerializer
+from .state_parameters import state_parameter, state_parameter_schema
 
-TARGETS = ", ".join(sorted(STATUS_CHANGE_TARGETS))
+RULE = "an execution's status can only be changed to an end"
 
 
 def status_parameter(request: Request, name: str) -> State:
-    """The state the query parameter `name` asks for: 400 when it is missing or no state at all, 422 when it is a
-    state no execution's status can be changed to (not an end), as Kestra answers each."""
-    query = serializers.Serializer(data=request.query_params)
-    query.fields[name] = serializers.ChoiceField(choices=[state.value for state in State])
-    query.is_valid(raise_exception=True)
-    status = State(query.validated_data[name])
-    if status not in STATUS_CHANGE_TARGETS:
-        detail = f"an execution's status can only be changed to an end: one of {TARGETS}"
-        raise Invalid(f"{status} is not an end", [ErrorDetail(name, detail)])
-    return status
+    """The end the query parameter `name` asks for (`state_parameter`)."""
+    return state_parameter(request, name, STATUS_CHANGE_TARGETS, RULE)
 
 
 def _parameter(name: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.STR, required=True, enum=sorted(STATUS_CHANGE_TARGETS), description="The state to set"
-    )
+    return state_parameter_schema(name, STATUS_CHANGE_TARGETS, "The state to set")
 
 
 class ExecutionStatusApi(APIView):

@@ -14,6 +14,7 @@ from flowhub.engine.states import (
     State,
     check_execution_status_change,
     check_execution_transition,
+    check_execution_unqueue,
     check_task_run_reopening,
     check_task_run_transition,
 )
@@ -40,6 +41,15 @@ def execution_status_change(execution: Execution, target: State) -> bool:
     check_execution_status_change(State(execution.state), target)
     now = timezone.now()
     return _compare_and_set(execution, target, now, {"updated_at": now, "ended_at": now})
+
+
+def execution_unqueue_transition(execution: Execution, target: State) -> bool:
+    """Take the QUEUED `execution` out of its flow's queue by a person's say-so (`states.UNQUEUE_TRANSITIONS`):
+    started now (RUNNING) or ended now without running; True when we moved it."""
+    check_execution_unqueue(State(execution.state), target)
+    now = timezone.now()
+    moment = "started_at" if target == State.RUNNING else "ended_at"
+    return _compare_and_set(execution, target, now, {"updated_at": now, moment: now})
 
 
 def task_run_transition(task_run: TaskRun, target: State, **fields: Any) -> bool:

@@ -8,6 +8,7 @@ from . import (
     label_api,
     log_api,
     output_api,
+    queue_api,
     rerun_api,
     search_api,
     stats_api,
@@ -51,6 +52,14 @@ urlpatterns = [
     path("executions/change-status/by-query", status_api.ExecutionStatusByQueryApi.as_view(), name="status-by-query"),
     path("executions/<str:execution_id>/change-status", status_api.ExecutionStatusApi.as_view(), name="status"),
     path("executions/<str:execution_id>/actions/change-status", status_api.ExecutionStatusActionApi.as_view()),
+    path("executions/unqueue/by-ids", queue_api.ExecutionUnqueueByIdsApi.as_view(), name="unqueue-by-ids"),
+    path("executions/unqueue/by-query", queue_api.ExecutionUnqueueByQueryApi.as_view(), name="unqueue-by-query"),
+    path("executions/force-run/by-ids", queue_api.ExecutionForceRunByIdsApi.as_view(), name="force-run-by-ids"),
+    path("executions/force-run/by-query", queue_api.ExecutionForceRunByQueryApi.as_view(), name="force-run-by-query"),
+    path("executions/<str:execution_id>/unqueue", queue_api.ExecutionUnqueueApi.as_view(), name="unqueue"),
+    path("executions/<str:execution_id>/actions/unqueue", queue_api.ExecutionUnqueueActionApi.as_view()),
+    path("executions/<str:execution_id>/force-run", queue_api.ExecutionForceRunApi.as_view(), name="force-run"),
+    path("executions/<str:execution_id>/actions/force-run", queue_api.ExecutionForceRunActionApi.as_view()),
     path("executions/<str:execution_id>/kill", api.ExecutionKillApi.as_view(), name="execution-kill"),
     path(
         "executions/<str:execution_id>/actions/kill", api.ExecutionKillActionApi.as_view(), name="execution-kill-action"

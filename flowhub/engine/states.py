@@ -84,6 +84,12 @@ STATUS_CHANGE_TRANSITIONS: dict[State, frozenset[State]] = {
 }
 """Out of an ended execution's state by a person's say-so, beside `EXECUTION_TRANSITIONS`' restart."""
 
+UNQUEUE_TARGETS = frozenset({State.RUNNING, State.CANCELLED, State.FAILED})
+"""What a person may take a queued execution out of its flow's concurrency queue as (Kestra's unqueue): started
+now, past the limit, or ended without running a task."""
+UNQUEUE_TRANSITIONS: dict[State, frozenset[State]] = {State.QUEUED: UNQUEUE_TARGETS}
+"""Out of the queue by a person's say-so: the executor only ever starts a queued execution (or a kill ends it)."""
+
 REOPENED_TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
     state: frozenset({State.RESTARTED, State.RUNNING}) for state in _ENDED_TASK_RUN
 }
@@ -97,6 +103,10 @@ def check_execution_transition(current: State, target: State) -> None:
 
 def check_execution_status_change(current: State, target: State) -> None:
     _check("execution status change", STATUS_CHANGE_TRANSITIONS, current, target)
+
+
+def check_execution_unqueue(current: State, target: State) -> None:
+    _check("execution unqueue", UNQUEUE_TRANSITIONS, current, target)
 
 
 def check_task_run_transition(current: State, target: State) -> None:

@@ -11,6 +11,7 @@ from flowhub.engine.states import (
     attempt_states,
     check_execution_status_change,
     check_execution_transition,
+    check_execution_unqueue,
     check_task_run_reopening,
     check_task_run_transition,
 )
@@ -48,6 +49,7 @@ STATUS_CHANGE_ALLOWED = {
     for target in ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED")
     if ended != target
 }
+UNQUEUE_ALLOWED = {("QUEUED", "RUNNING"), ("QUEUED", "CANCELLED"), ("QUEUED", "FAILED")}
 
 PAIRS = list(itertools.product(State, State))
 
@@ -86,6 +88,15 @@ def test_a_person_changes_only_an_ended_execution_s_status_and_only_to_another_e
     else:
         with pytest.raises(IllegalTransitionError):
             check_execution_status_change(current, target)
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS)
+def test_a_person_takes_only_a_queued_execution_out_of_the_queue_started_or_ended_without_running(current, target):
+    if (current.value, target.value) in UNQUEUE_ALLOWED:
+        check_execution_unqueue(current, target)
+    else:
+        with pytest.raises(IllegalTransitionError):
+            check_execution_unqueue(current, target)
 
 
 def test_terminal_task_runs_never_change_and_executions_only_restart():
