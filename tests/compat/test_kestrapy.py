@@ -1,5 +1,6 @@
 """Kestra's own Python client, kestrapy, against flowhub: the calls of the quick start, unchanged."""
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -158,3 +159,52 @@ def test_kestrapy_waits_for_searches_and_deletes_executions(embedded):
     with pytest.raises(kestrapy.exceptions.ApiException) as missing:
         executions.execution(execution_id=ended.id, tenant="main")
     assert missing.value.status == 404
+
+
+GATED = """\
+id: gated
+namespace: compat.queue
+concurrency:
+  limit: 1
+  behavior: QUEUE
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+"""
+
+
+def test_kestrapy_unqueues_and_forces_executions_of_a_limited_flow(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+    client.flows.create_flow(tenant="main", body=GATED)
+    executions = client.executions
+
+    def start(state: str) -> str:
+        execution_id = executions.create_execution(tenant="main", namespace="compat.queue", id="gated").id
+        reached(execution_id, state)
+        return execution_id
+
+    def reached(execution_id: str, state: str) -> None:
+        deadline = time.monotonic() + 60
+        while executions.execution(execution_id=execution_id, tenant="main").state.current.value != state:
+            assert time.monotonic() < deadline, f"{execution_id} not {state} after 60 s"
+            time.sleep(0.1)
+
+    first = start("PAUSED")  # holds the only slot while its Pause task waits
+    cancelled, forced, failed = start("QUEUED"), start("QUEUED"), start("QUEUED")
+
+    unqueued = executions.unqueue_execution(execution_id=cancelled, tenant="main", state=StateType.CANCELLED)
+    assert (unqueued.id, unqueued.state.current.value) == (cancelled, "CANCELLED")
+    assert executions.force_run_execution(execution_id=forced, tenant="main").state.current.value == "RUNNING"
+    reached(forced, "PAUSED")  # it ran, past the limit, up to its own Pause task
+    gated = [{"field": "flowId", "operation": "EQUALS", "value": "gated"}]
+    assert executions.unqueue_executions_by_query(tenant="main", new_state=StateType.FAILED, filters=gated) == {
+        "count": 1
+    }
+    assert executions.execution(execution_id=failed, tenant="main").state.current.value == "FAILED"
+
+    assert executions.force_run_by_ids(tenant="main", ids=[first, forced, cancelled]) == {"count": 2}
+    reached(first, "SUCCESS")
+    reached(forced, "SUCCESS")
+    assert executions.unqueue_executions_by_ids(tenant="main", state=StateType.RUNNING, ids=[first]) == {"count": 0}
+    assert executions.force_run_executions_by_query(tenant="main", filters=gated) == {"count": 0}
