@@ -91,6 +91,7 @@ UNQUEUE = BulkAction(
     parameters=[_parameter("state")],
 )
 ExecutionUnqueueByIdsApi, _ = bulk_views(UNQUEUE)
+# Kestra's by-query names the state `newState`: `state` is a search parameter there.
 _, ExecutionUnqueueByQueryApi = bulk_views(
     replace(
         UNQUEUE,

@@ -88,7 +88,7 @@ UNQUEUE_TARGETS = frozenset({State.RUNNING, State.CANCELLED, State.FAILED})
 """What a person may take a queued execution out of its flow's concurrency queue as (Kestra's unqueue): started
 now, past the limit, or ended without running a task."""
 UNQUEUE_TRANSITIONS: dict[State, frozenset[State]] = {State.QUEUED: UNQUEUE_TARGETS}
-"""Out of the queue by a person's say-so: the executor only ever starts a queued execution (or a kill ends it)."""
+"""Out of the queue by a person's say-so, beside the executor starting it and a kill (`EXECUTION_TRANSITIONS`)."""
 
 REOPENED_TASK_RUN_TRANSITIONS: dict[State, frozenset[State]] = {
     state: frozenset({State.RESTARTED, State.RUNNING}) for state in _ENDED_TASK_RUN
