@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from access.roles import Role
 from access.selectors import request_access
-from flowhub.api.parsers import MAX_EXPRESSION_BYTES, ExpressionParser
+from flowhub.api.parsers import EXPRESSION_PARSERS, MAX_EXPRESSION_BYTES
 
 from .evaluation import expression_evaluate
 
@@ -26,12 +26,13 @@ EVALUATION = inline_serializer(
         "stackTrace": serializers.CharField(required=False, help_text="The error and its causes, one a line."),
     },
 )
+EXPRESSION_BODY = {"text/plain": OpenApiTypes.STR, "application/octet-stream": OpenApiTypes.BINARY}
 RESPONSES = {
     200: EVALUATION,
     403: OpenApiResponse(description="The caller is not an editor of the execution's namespace"),
     404: OpenApiResponse(description="Unknown execution or task run"),
     413: OpenApiResponse(description=f"The expression is larger than {MAX_EXPRESSION_BYTES} bytes"),
-    415: OpenApiResponse(description="The body is not text/plain"),
+    415: OpenApiResponse(description="The body is neither text/plain nor application/octet-stream"),
     422: OpenApiResponse(description="The body is empty"),
 }
 
@@ -51,12 +52,12 @@ class ExpressionEvalApi(APIView):
     """Kestra 2.0: the execution's context, without a task run's."""
 
     required_role = Role.EDITOR  # the expression is the caller's own template: docs/access.md says why
-    parser_classes = [ExpressionParser]
+    parser_classes = EXPRESSION_PARSERS
 
     @extend_schema(
         operation_id="evalExpression",
         summary="Render a Pebble expression in the execution's context, as it stands (editors only)",
-        request={"text/plain": OpenApiTypes.STR},
+        request=EXPRESSION_BODY,
         responses=RESPONSES,
         tags=["Executions"],
     )
@@ -68,12 +69,12 @@ class TaskRunExpressionEvalApi(APIView):
     """Kestra 1.x and 2.0: what the task run's task sees (`task`, `taskrun`, `parent`) too."""
 
     required_role = Role.EDITOR
-    parser_classes = [ExpressionParser]
+    parser_classes = EXPRESSION_PARSERS
 
     @extend_schema(
         operation_id="evalTaskRunExpression",
         summary="Render a Pebble expression as the task run's task would, as the execution stands (editors only)",
-        request={"text/plain": OpenApiTypes.STR},
+        request=EXPRESSION_BODY,
         responses=RESPONSES,
         tags=["Executions"],
     )

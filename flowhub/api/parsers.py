@@ -104,6 +104,15 @@ class ExpressionParser(BoundedTextParser):
         return TooLarge(f"the expression is larger than {limit} bytes", [ErrorDetail("body", f"at most {limit} bytes")])
 
 
+class OctetStreamExpressionParser(ExpressionParser):
+    """Raw bytes: what generated clients send, as they cannot send text/plain."""
+
+    media_type = "application/octet-stream"
+
+
+EXPRESSION_PARSERS = [ExpressionParser, OctetStreamExpressionParser]
+
+
 class BoundedJSONParser(BoundedTextParser):
     """JSON of at most the body limit (`FLOWHUB_MAX_BODY_BYTES`): DRF's own parser reads a body whole, whatever
     its size. NaN and Infinity, which no JSON column stores, are refused."""

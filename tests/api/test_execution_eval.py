@@ -225,6 +225,13 @@ def test_an_oversized_expression_is_413(api, ended):
     assert result(evaluate(api, ended.id, expression[:MAX_EXPRESSION_BYTES])) == "1" + " " * (MAX_EXPRESSION_BYTES - 7)
 
 
+def test_generated_clients_may_send_the_expression_as_bytes(api, ended):
+    response = api.post(
+        f"/api/v1/executions/{ended.id}/eval", b"{{ inputs.who }}", content_type="application/octet-stream"
+    )
+    assert result(response) == "ada"
+
+
 def test_the_body_must_be_text(api, ended):
     response = api.post(f"/api/v1/executions/{ended.id}/eval", {"expression": "{{ 1 }}"}, format="json")
     assert_problem(response, 415, "unsupported-media-type")
