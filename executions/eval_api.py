@@ -1,5 +1,5 @@
 """Kestra's expression debugger: `POST /executions/{id}/eval/{taskRunId}` (1.x and 2.0) and 2.0's
-`POST /executions/{id}/eval`, the body a Pebble expression as text/plain."""
+`POST /executions/{id}/eval`, the body a Pebble expression as text/plain (or bytes, from generated clients)."""
 
 from __future__ import annotations
 
