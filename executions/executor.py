@@ -21,11 +21,9 @@ from flowhub.engine.model import Flow as ParsedFlow
 from flowhub.engine.planner import (
     Plan,
     Snapshot,
-    TaskRunView,
     plan,
     runs_if,
     started_outputs,
-    state_seen,
     task_outputs,
 )
 from flowhub.engine.states import TERMINAL, State
@@ -39,7 +37,7 @@ from .flow_retry import flow_retry_scheduled
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .pauses import task_run_pause
-from .run_context import task_run_variables
+from .run_context import execution_info, template_context
 from .store import template_functions
 from .subflows import subflow_start
 from .transitions import execution_transition, history_entry, task_run_transition
@@ -175,14 +173,7 @@ def _evaluated(
     """`evaluate(task, render)` with the run's context; None, with the reason logged, if rendering fails."""
     task = parsed.task(run.task_id)
     revealed = RevealedSecrets()
-    context = variables(
-        parsed,
-        info,
-        outputs,
-        task={"id": task.id, "type": task.type},
-        functions=template_functions(execution, revealed),
-    )
-    context.update(task_run_variables(run, runs))
+    context = template_context(parsed, info, outputs, template_functions(execution, revealed), run, runs)
     try:
         return evaluate(task, lambda value: templating.render_value(value, context))
     except EngineError as exc:
@@ -213,21 +204,3 @@ def _finish(execution: Execution, parsed: ParsedFlow, state: State, outputs_by_t
         return
     execution_transition(execution, state, ended_at=timezone.now(), outputs=outputs)
     execution_ended(execution)
-
-
-def execution_info(execution: Execution, runs: tuple[TaskRunView, ...] | None = None) -> ExecutionInfo:
-    """The `execution` variable of templates. Given the execution's task `runs`, its `state` is the final
-    state once decided, while the `afterExecution` tasks run (see `planner.state_seen`)."""
-    state = State(execution.state)
-    if runs is not None:
-        state = state_seen(Snapshot(parsed_revision(execution.flow_revision), state, runs))
-    return ExecutionInfo(
-        id=execution.id,
-        state=state.value,
-        start_date=execution.state_history[0]["date"] if execution.state_history else None,
-        original_id=execution.original_id or execution.id,
-        flow_revision=execution.flow_revision.revision,
-        labels={label["key"]: label["value"] for label in execution.labels},
-        inputs=execution.inputs,
-        trigger=execution.trigger,
-    )

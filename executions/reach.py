@@ -105,18 +105,29 @@ def _narrowed(access: Access, token_grants: dict[str, list[Grant]], revision: Fl
 @dataclass(frozen=True)
 class Reach:
     """A run of a flow's revision (a task attempt, a template's rendering, a trigger's), which checks each
-    namespace it reaches."""
+    namespace it reaches.
+
+    With a `caller`, the template is theirs, not the flow's (an expression debugged in an execution): it
+    reaches no further than a flow they saved would, nor than the flow's own saver lets it."""
 
     flow_namespace: str
     flow_id: str
     revision: FlowRevision
+    caller: Access | None = None
 
     @classmethod
-    def of(cls, execution: Execution) -> Reach:
-        return cls(execution.namespace, execution.flow_id, execution.flow_revision)
+    def of(cls, execution: Execution, caller: Access | None = None) -> Reach:
+        return cls(execution.namespace, execution.flow_id, execution.flow_revision, caller)
 
     def require(self, target: str, role: Role) -> None:
         """Nothing if the flow may act with `role` on namespace `target`; ReachRefused saying why otherwise."""
+        if self.caller is not None and not (
+            _inherent(self.flow_namespace, target, role) or self.caller.allows(target, role)
+        ):
+            raise ReachRefused(
+                f"this expression may not reach namespace '{target}': that needs the {role.label} role on it, "
+                "which you do not hold"
+            )
         if reach_allowed(flow_namespace=self.flow_namespace, revision=self.revision, target=target, role=role):
             return
         saver = f"'{self.revision.saved_by_name}'" + (" (deleted since)" if self.revision.saved_by_id is None else "")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from access.roles import Role
+from access.roles import Access, Role
 from flowhub.engine.errors import ErrorDetail
 from flowhub.engine.functions import RevealedSecrets, namespace_functions
 from flowhub.engine.kv import KVType
@@ -70,10 +70,11 @@ class ServicesStore:
         return list(LogEntrySerializer(lines.order_by("timestamp", "id")[:MAX_ERROR_LOGS], many=True).data)
 
 
-def template_functions(execution: Execution, revealed: RevealedSecrets) -> dict[str, Any]:
-    """The functions templates of `execution` may call: `kv()`, `secret()`, `read()`, `errorLogs()`."""
+def template_functions(execution: Execution, revealed: RevealedSecrets, caller: Access | None = None) -> dict[str, Any]:
+    """The functions templates of `execution` may call: `kv()`, `secret()`, `read()`, `errorLogs()`; for a
+    template of `caller`'s rather than the flow's, within their reach too (reach.Reach)."""
     scope = ExecutionRef(execution.namespace, execution.flow_id, execution.id)
-    return namespace_functions(ServicesStore(Reach.of(execution)), execution.namespace, revealed, scope)
+    return namespace_functions(ServicesStore(Reach.of(execution, caller)), execution.namespace, revealed, scope)
 
 
 class ServicesTaskServices:

@@ -4,6 +4,7 @@ from . import (
     api,
     create_api,
     delete_api,
+    eval_api,
     flow_api,
     label_api,
     log_api,
@@ -100,6 +101,14 @@ urlpatterns = [
     ),
     # The legacy path first: `executions/trigger/<ns>/validate` triggers flow `validate`, it validates nothing.
     path("executions/trigger/<str:namespace>/<str:flow_id>", create_api.ExecutionTriggerLegacyApi.as_view()),
+    # Eval after it, so that it still triggers flows of a namespace named `eval`; and before the two paths eval
+    # shadows: a flow named `eval` is started by the legacy path only, and its inputs cannot be validated.
+    path("executions/<str:execution_id>/eval", eval_api.ExpressionEvalApi.as_view(), name="execution-eval"),
+    path(
+        "executions/<str:execution_id>/eval/<str:task_run_id>",
+        eval_api.TaskRunExpressionEvalApi.as_view(),
+        name="task-run-eval",
+    ),
     path(
         "executions/<str:namespace>/<str:flow_id>/validate",
         create_api.ExecutionInputsValidateApi.as_view(),

@@ -37,9 +37,9 @@ from namespaces.flows import parsed_revision
 from namespaces.models import Flow
 from namespaces.selectors import flow_get
 
-from .executor import execution_info
 from .files import execution_files_delete, store_upload
 from .models import Execution, Trigger
+from .run_context import execution_info
 from .store import template_functions
 from .triggered import trigger_execution_create, trigger_functions, trigger_labels
 from .waiting import execution_wait

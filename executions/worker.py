@@ -19,12 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from flowhub.engine.context import RunContext, variables
+from flowhub.engine.context import RunContext
 from flowhub.engine.errors import EngineError
 from flowhub.engine.functions import RevealedSecrets
 from flowhub.engine.inputs.temporal import to_duration
 from flowhub.engine.model import Flow as ParsedFlow
-from flowhub.engine.planner import runs_if, task_outputs, tolerated
+from flowhub.engine.planner import runs_if, tolerated
 from flowhub.engine.ports import TaskRunRef
 from flowhub.engine.registry import TaskDefinition
 from flowhub.engine.retries import next_delay
@@ -32,13 +32,12 @@ from flowhub.engine.states import State
 from namespaces.flows import parsed_revision
 
 from .dispatch import enqueue_run_task
-from .executor import execution_info
 from .followup import advance_after_task
 from .heartbeat import Heartbeat
 from .logsink import BufferedLogSink
 from .models import Execution, TaskRun
 from .reach import Reach
-from .run_context import task_run_variables
+from .run_context import current_template_context
 from .store import ServicesTaskServices, template_functions
 from .transitions import history_entry, task_run_transition
 
@@ -192,26 +191,10 @@ def _run(
     timed_out: threading.Event,
 ) -> dict[str, Any]:
     """Run the task in `ctx`, its variables filled in here; its outputs, with the secrets it read masked."""
-    fill_variables(task_run, execution, parsed, task, ctx)
+    ctx.variables = current_template_context(execution, parsed, template_functions(execution, ctx.revealed), task_run)
     with _deadline(task, ctx, timed_out):
         outputs = ctx.revealed.mask(task.run(ctx))
     return json.loads(json.dumps(outputs, default=str))  # what the database stores is what later tasks see
-
-
-def fill_variables(
-    task_run: TaskRun, execution: Execution, parsed: ParsedFlow, task: TaskDefinition, ctx: RunContext
-) -> None:
-    """Kestra's expression context for `task_run`, as the execution stands now."""
-    runs = {run.id: run for run in TaskRun.objects.filter(execution=execution)}
-    views = tuple(run.view() for run in runs.values())
-    ctx.variables = variables(
-        parsed,
-        execution_info(execution, views),
-        task_outputs(views),
-        task={"id": task.id, "type": task.type},
-        functions=template_functions(execution, ctx.revealed),
-    )
-    ctx.variables.update(task_run_variables(task_run, runs))
 
 
 def _failure_message(exc: Exception) -> str:
@@ -270,7 +253,8 @@ class WorkingDirectoryTasks:
         sink = BufferedLogSink(run.execution, run)
         ctx = run_context(run, sink)
         try:
-            fill_variables(run, run.execution, self.parsed, task, ctx)
+            functions = template_functions(run.execution, ctx.revealed)
+            ctx.variables = current_template_context(run.execution, self.parsed, functions, run)
             if runs_if(task, ctx.render):
                 return True
             task_run_transition(run, State.SKIPPED, ended_at=timezone.now())

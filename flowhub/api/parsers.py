@@ -9,7 +9,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from flowhub.engine.errors import FlowTooLargeError
+from flowhub.engine.errors import ErrorDetail, FlowTooLargeError
 from flowhub.engine.yamlsource import MAX_SOURCE_BYTES
 from flowhub.exceptions import TooLarge
 
@@ -84,6 +84,33 @@ class JsonKVValueParser(KVValueParser):
 
 
 KV_VALUE_PARSERS = [KVValueParser, JsonKVValueParser]
+
+
+MAX_EXPRESSION_BYTES = 64 * 1024
+"""An expression to debug is compiled for its one rendering, at about a second per 50 KiB and before the render's
+time budget starts: far more than a flow's property needs, little enough that compiling one stays that short."""
+
+
+class ExpressionParser(BoundedTextParser):
+    """A Pebble expression to evaluate, as Kestra's eval endpoints take it."""
+
+    media_type = "text/plain"
+    what = "the expression"
+
+    def limit(self) -> int:
+        return MAX_EXPRESSION_BYTES
+
+    def too_large(self, limit: int) -> Exception:
+        return TooLarge(f"the expression is larger than {limit} bytes", [ErrorDetail("body", f"at most {limit} bytes")])
+
+
+class OctetStreamExpressionParser(ExpressionParser):
+    """Raw bytes: what generated clients send, as they cannot send text/plain."""
+
+    media_type = "application/octet-stream"
+
+
+EXPRESSION_PARSERS = [ExpressionParser, OctetStreamExpressionParser]
 
 
 class BoundedJSONParser(BoundedTextParser):

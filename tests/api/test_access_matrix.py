@@ -223,6 +223,8 @@ ENDPOINTS = [
     E("GET", "/api/v1/executions/{ended}/file?path={file}", "viewer", 200),
     E("GET", "/api/v1/executions/{ended}/file/metas?path={file}", "viewer", 200),
     E("GET", "/api/v1/executions/{ended}/follow", "viewer", 200),
+    E("POST", "/api/v1/executions/{ended}/eval", "editor", 200, HIDDEN, "{{ inputs.who }}", "text/plain"),
+    E("POST", "/api/v1/executions/{ended}/eval/{task_run}", "editor", 200, HIDDEN, "{{ taskrun.id }}", "text/plain"),
     E("GET", "/api/v1/outputs/executions/{ended}", "viewer", 200),
     E("GET", "/api/v1/outputs/tasks/{ended}", "viewer", 200),
     E("GET", "/api/v1/outputs/tasks/{ended}/{task_run}", "viewer", 200),

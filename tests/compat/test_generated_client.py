@@ -63,6 +63,12 @@ def test_the_quick_start_through_the_generated_client(generated):
     answer = next(run for run in execution.task_run_list if run.task_id == "answer")
     assert answer.outputs.to_dict() == {"value": "ADA"}
 
+    expression = File(payload=b"{{ outputs.answer.value }} for {{ inputs.name }}")
+    evaluated = module("api.executions.eval_task_run_expression").sync(
+        client=client, execution_id=created.id, task_run_id=answer.id, body=expression
+    )
+    assert evaluated.result == "ADA for Ada"
+
     logs = module("api.logs.list_logs_from_execution").sync(client=client, execution_id=created.id)
     assert [log.message for log in logs] == ["Hello, Ada!"]
     health = module("api.health.get_health").sync(client=client)

@@ -671,3 +671,13 @@ def test_templates_cannot_change_the_values_they_are_given(template):
     with pytest.raises(TemplateError):
         templating.render(template, {"vars": shared})
     assert shared == {"items": [1, 2, 3]}
+
+
+def test_an_expression_rendered_uncached_is_not_kept():
+    lookups = templating._ENVIRONMENT.compiled.cache_info
+    before = lookups()
+
+    assert templating.render("{{ inputs.name }} once, uncached", CONTEXT, cache=False) == "ada once, uncached"
+    assert lookups() == before  # neither looked up nor added
+    with pytest.raises(TemplateError, match="is undefined"):
+        templating.render("{{ nope }} once, uncached", CONTEXT, cache=False)

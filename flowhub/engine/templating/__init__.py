@@ -33,11 +33,13 @@ def check_syntax(source: str) -> str | None:
     return None
 
 
-def render(source: str, context: dict[str, Any]) -> str:
+def render(source: str, context: dict[str, Any], *, cache: bool = True) -> str:
+    """`source` rendered with `context`; TemplateError saying why it cannot be. `cache=False` for an expression
+    rendered once (a debugged one): it is compiled for this rendering only."""
     if not is_template(source):
         return source
     try:
-        return _ENVIRONMENT.render_text(source, context)
+        return _ENVIRONMENT.render_text(source, context, cache=cache)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"invalid expression '{source}' at line {error.lineno}: {error.message}") from error
     except jinja2.UndefinedError as error:

@@ -143,9 +143,10 @@ class KestraEnvironment(ImmutableSandboxedEnvironment):
         except RecursionError:
             raise jinja2.TemplateSyntaxError("the expression is nested too deeply", 1) from None
 
-    def render_text(self, source: str, variables: dict[str, Any]) -> str:
-        """`source` rendered with `variables`, within the limits of limits.py."""
-        template = self.compiled(source)
+    def render_text(self, source: str, variables: dict[str, Any], *, cache: bool = True) -> str:
+        """`source` rendered with `variables`, within the limits of limits.py; compiled once and kept unless
+        `cache` is false (a one-off expression would only push a flow's templates out of the cache)."""
+        template = self.compiled(source) if cache else self._translated(source)
         with limits.rendering():
             return limits.bounded_join(template.generate(variables), f"rendered value of '{source[:80]}'")
 
