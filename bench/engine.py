@@ -46,7 +46,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.celery_chain import COUNTER, app, three_noops
 from bench.latency import latency, percentile
-from tests.e2e.processes import base_env, descendants, free_port, manage, start, stop, wait_until_healthy
+from tests.e2e.processes import base_env, descendants, free_port, kill_all, manage, start, wait_until_healthy
 from tests.e2e.quickstart import TERMINAL, Api
 from tests.services import POSTGRES_URL, REDIS_URL
 
@@ -125,7 +125,7 @@ def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
     try:
         yield process
     finally:
-        stop(process)
+        kill_all(process)
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ import boto3
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.processes import base_env, descendants, free_port, start, stop, wait_until_healthy
+from tests.e2e.processes import base_env, descendants, free_port, kill_all, start, wait_until_healthy
 
 MiB = 1024 * 1024
 S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_S3_REGION_NAME": "us-east-1"}
@@ -149,10 +149,10 @@ def served(storage: str, size: int) -> Iterator[tuple[str, int]]:
                 wait_until_healthy(url, server, log, timeout=120)
                 yield url, _web_pid(server.pid)
             finally:
-                stop(server)
+                kill_all(server)
         finally:
             if moto is not None:
-                stop(moto)
+                kill_all(moto)
 
 
 def _create_bucket(endpoint: str, bucket: str) -> None:
