@@ -1,8 +1,11 @@
 import base64
+import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
+
+from tests import settings as test_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -12,6 +15,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mostly waits on the processes it started, while the other workers fill in with the quick tests, rather
     than being the last thing everyone waits for."""
     items.sort(key=lambda item: tuple(item.get_closest_marker(name) is None for name in ("long", "distributed")))
+
+
+def pytest_unconfigure() -> None:
+    """The run's data directory (test databases, stored files, broker) goes with the run. The controlling
+    process alone made it: a worker leaves it to the other workers, which may still be running."""
+    if test_settings.OWN_DATA_DIR:
+        shutil.rmtree(test_settings.DATA_DIR, ignore_errors=True)
 
 
 @pytest.fixture

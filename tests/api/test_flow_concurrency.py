@@ -185,8 +185,6 @@ def test_a_bad_concurrency_is_refused_naming_the_field(api, concurrency, path, d
 
 @pytest.mark.django_db(transaction=True)
 def test_executions_started_at_once_by_parallel_executors_never_run_beyond_the_limit():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
     sleeping = "type: io.kestra.plugin.core.flow.Sleep\n    duration: PT0.5S"
     source = LIMITED.format(limit=2, behavior="QUEUE").replace(
         "type: io.kestra.plugin.core.log.Log\n    message: working", sleeping

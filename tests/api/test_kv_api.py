@@ -200,8 +200,6 @@ def test_anonymous_callers_are_401(anonymous):
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_writers_end_with_one_of_their_values(owner):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
     written = [f"value-{n}" for n in range(20)]
 
     def write(value: str) -> int:
@@ -221,8 +219,6 @@ def test_twenty_parallel_writers_end_with_one_of_their_values(owner):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_writers_without_overwrite_create_the_key_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
     services.kv_set(namespace="acme", key="other", kv_type=KVType.STRING, value="x")  # the namespace exists
 
     def write(n: int) -> str:

@@ -1,5 +1,4 @@
-"""Concurrent writes of namespace files keep the tree whole: they run on PostgreSQL, which takes
-concurrent writers (SQLite takes one at a time)."""
+"""Concurrent writes of namespace files keep the tree whole."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,9 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def postgresql_and_own_storage(settings, tmp_path) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
+def own_storage(settings, tmp_path) -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},

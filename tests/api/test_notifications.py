@@ -513,8 +513,6 @@ def test_an_attempt_in_flight_holds_the_delivery_until_its_lease_ends(api, hello
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_message_while_a_post_is_in_flight_sends_nothing(api):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker thread beside the test: runs in the PostgreSQL pass")
     api.post("/api/v1/flows", HELLO, content_type=YAML)
     answer = threading.Event()
     with Receiver(hold=answer) as receiver:

@@ -315,8 +315,6 @@ tasks:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_running_a_skipped_task_stops_it_within_seconds(api):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker thread beside the test: runs in the PostgreSQL pass")
     execution_id = start(api, SLEEPY, "sleepy")
     executor.execution_advance(execution_id=execution_id)
     nap = runs(execution_id)["nap"]
@@ -342,8 +340,6 @@ def test_a_worker_running_a_skipped_task_stops_it_within_seconds(api):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("target", [State.KILLING, State.SKIPPED])
 def test_a_running_attempt_notices_a_kill_or_a_skip_well_within_a_beat(api, target):
-    if connection.vendor != "postgresql":
-        pytest.skip("a heartbeat thread beside the test: runs in the PostgreSQL pass")
     execution_id = start(api, SLEEPY, "sleepy")
     executor.execution_advance(execution_id=execution_id)
     nap = runs(execution_id)["nap"]

@@ -261,8 +261,6 @@ def test_a_schedule_in_a_time_zone_fires_at_its_local_time(api):
 
 @pytest.mark.django_db(transaction=True)
 def test_schedulers_ticking_at_once_start_each_date_exactly_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
     trigger = "    cron: '*/5 * * * *'\n    allowConcurrent: true\n    backfill:\n      start: 2026-01-01T00:00:00Z\n"
     flow_create(source=scheduled(trigger))
     now = at("2026-01-01T04:00:00")  # 49 dates from the backfill's start, 10 per tick and trigger

@@ -395,8 +395,6 @@ def test_the_admin_shows_a_backfill_and_pauses_resumes_and_deletes_it(api, flows
 
 @pytest.mark.django_db(transaction=True)
 def test_schedulers_ticking_at_once_fire_each_backfill_date_exactly_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that takes concurrent writers: runs in the PostgreSQL pass")
     flow_create(source=scheduled())
     trigger_backfill_start(
         namespace="acme", flow_id="nightly", trigger_id="hourly", start=at("2026-01-01T00:00:00"),
