@@ -9,7 +9,7 @@ trigger's row is locked while a tick works on it (other ticks skip it) and moved
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -223,7 +223,8 @@ def _conditions_hold(
     conditions = (*schedule.conditions, *schedule.scheduleConditions)
     facts = ExecutionFacts(namespace=parsed.namespace, flow_id=parsed.id, state=State.CREATED)
     try:
-        return evaluate(conditions, ConditionContext(parsed.namespace, parsed.id, facts, context, date))
+        zone = dates.zone_named(schedule.timezone) if schedule.timezone else UTC
+        return evaluate(conditions, ConditionContext(parsed.namespace, parsed.id, facts, context, date, zone))
     except ConditionError as error:
         logger.warning("%s not fired: %s", where, error)
         return False

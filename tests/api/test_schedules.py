@@ -225,6 +225,22 @@ def test_a_schedule_skips_the_public_holidays_its_conditions_exclude(api):
     assert row().next_date == at("2026-07-15T11:00:00")
 
 
+def test_a_schedule_s_date_conditions_tell_the_day_in_its_time_zone(api):
+    """00:30 in Paris is 23:30 UTC the day before: Saturday 00:30 is the weekend there, Monday 00:30 is not."""
+    trigger = (
+        "    cron: '30 0 * * *'\n    timezone: Europe/Paris\n"
+        "    conditions:\n      - type: io.kestra.plugin.core.condition.Weekend\n"
+    )
+    save_flow(api, scheduled(trigger))
+    schedule_tick(now=at("2026-01-02T20:00:00"))
+    assert schedule_tick(now=at("2026-01-02T23:30:01")) == 1  # Saturday 3 January, 00:30 in Paris
+    run_to_end(Execution.objects.get().id)
+    schedule_tick(now=at("2026-01-03T23:30:01"))  # Sunday
+    run_to_end(Execution.objects.order_by("-created_at").first().id)
+    assert schedule_tick(now=at("2026-01-04T23:30:01")) == 0  # Monday 5 January in Paris, Sunday in UTC
+    assert fired_dates() == ["2026-01-02T23:30:00Z", "2026-01-03T23:30:00Z"]
+
+
 def test_a_schedule_whose_conditions_cannot_be_evaluated_does_not_fire_and_says_why(api, caplog):
     trigger = (
         "    cron: '0 11 * * *'\n    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n"

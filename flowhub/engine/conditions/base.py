@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
@@ -55,6 +55,8 @@ class ConditionContext:
     variables: dict[str, Any]
     """What expressions see: `trigger`, `flow`, `labels`, the template functions…"""
     now: datetime
+    zone: tzinfo = UTC
+    """Where the trigger's date (or now) is read, to tell its day: a Schedule's `timezone`."""
 
 
 class ConditionDefinition(BaseModel):

@@ -27,19 +27,17 @@ WEEK = list(DayOfWeek)
 
 
 class Dated(ConditionDefinition):
-    """A condition about a date: `date` when given (an expression, usually), else the trigger's date (a
-    Schedule's `trigger.date`), else the time of evaluation."""
+    """A condition about a date: `date` when given (an expression, usually, read in its own offset), else the
+    trigger's date (a Schedule's `trigger.date`), else the time of evaluation, both read in the context's zone."""
 
     date: str | None = None
 
     def moment(self, context: ConditionContext) -> datetime:
-        text = self.date
-        if text is None:
-            trigger_date = context.variables.get("trigger", {}).get("date")
-            if trigger_date is None:
-                return context.now
-            text = str(trigger_date)
-        return rendered_as(text, context, _moment)
+        if self.date is not None:
+            return rendered_as(self.date, context, _moment)
+        trigger_date = context.variables.get("trigger", {}).get("date")
+        moment = context.now if trigger_date is None else rendered_as(str(trigger_date), context, _moment)
+        return moment.astimezone(context.zone)
 
 
 class DayWeek(Dated):
