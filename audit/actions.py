@@ -36,6 +36,7 @@ class AuditAction(StrEnum):
     TRIGGER_ENABLE = "trigger.enable"
     TRIGGER_UNLOCK = "trigger.unlock"
     TRIGGER_RESTART = "trigger.restart"
+    TRIGGER_RESET = "trigger.reset"
     TRIGGER_BACKFILL = "trigger.backfill"
     TRIGGER_BACKFILL_PAUSE = "trigger.backfill.pause"
     TRIGGER_BACKFILL_UNPAUSE = "trigger.backfill.unpause"

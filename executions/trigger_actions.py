@@ -1,4 +1,5 @@
-"""What people (API, admin) and `stopAfter` do to a trigger's row: disable or enable it, unlock it, restart it.
+"""What people (API, admin) and `stopAfter` do to a trigger's row: disable or enable it, unlock it, restart it,
+reset it.
 Backfills are executions/trigger_backfills.py's."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flowhub.exceptions import Conflict
 from namespaces.flows import parsed_revision
 
 from .models import Execution, Trigger
+from .trigger_rows import trigger_row_create
 from .trigger_selectors import trigger_get, trigger_locked
 
 
@@ -79,6 +81,28 @@ def trigger_restart(*, namespace: str, flow_id: str, trigger_id: str) -> Trigger
         trigger.save(update_fields=["last_execution_id", "next_date", "updated_at"])
         _audit(AuditAction.TRIGGER_RESTART, trigger)
     return trigger
+
+
+def trigger_reset(*, namespace: str, flow_id: str, trigger_id: str) -> None:
+    """Kestra's trigger delete: forget one trigger's state (NotFound if the flow has no such trigger)."""
+    trigger_get(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
+    triggers_reset(triggers=Trigger.objects.filter(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id))
+
+
+def triggers_reset(*, triggers: QuerySet[Trigger]) -> int:
+    """Forget the state of each of `triggers` (its dates, lock, backfill, disabling); how many there were.
+
+    The trigger stays in its flow: its row is replaced by a new trigger's, so a Schedule fires next at its first
+    date after the next tick, as if just saved. The rows are locked first, so that a scheduler tick holding one
+    finishes before (the tick moves on only the row it read) and none fires a row being replaced.
+    """
+    with transaction.atomic():
+        rows = list(Trigger.objects.select_for_update().filter(pk__in=triggers.values("pk")))
+        for row in rows:
+            row.delete()
+            trigger_row_create(namespace=row.namespace, flow_id=row.flow_id, trigger_id=row.trigger_id, type=row.type)
+            _audit(AuditAction.TRIGGER_RESET, row)
+    return len(rows)
 
 
 def _audit(action: AuditAction, trigger: Trigger) -> None:

@@ -20,7 +20,9 @@ from . import trigger_actions, trigger_backfills, trigger_selectors
 from .models import Trigger
 from .trigger_serializers import (
     BulkResponseSerializer,
+    QueryFiltersBodySerializer,
     TriggerBackfillCreateSerializer,
+    TriggerDisableSerializer,
     TriggerPageSerializer,
     TriggerSearchPageSerializer,
     TriggerSerializer,
@@ -78,6 +80,17 @@ def trigger_criteria(params: QueryDict) -> dict[str, Any]:
         else:
             criteria["trigger_id"] = condition.value
     return criteria
+
+
+def trigger_query(request: Request) -> QueryDict:
+    """The request's query, with the `filters` of a JSON body added: Kestra's clients send a DELETE's there."""
+    params = request.query_params.copy()
+    if isinstance(request.data, dict) and "filters" in request.data:
+        body = QueryFiltersBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        for condition in body.validated_data["filters"]:
+            params.appendlist(f"filters[{condition['field']}][{condition['operation']}]", condition["value"])
+    return params
 
 
 def trigger_json(trigger: Trigger) -> dict[str, Any]:
@@ -153,6 +166,26 @@ class TriggerUpdateApi(APIView):
         body.is_valid(raise_exception=True)
         if body.validated_data.get("backfill") is not None:
             return _backfill_started(request, body.validated_data)
+        ref = trigger_ref(request, body.validated_data, Role.EDITOR)
+        trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
+        return Response(trigger_json(trigger))
+
+
+class TriggerSetDisabledApi(APIView):
+    """Kestra 2.0's way to disable or enable one trigger: `PUT /triggers/set-disabled`."""
+
+    scopes_itself = True
+
+    @extend_schema(
+        operation_id="disableTriggerById",
+        summary="Disable or enable one trigger: a disabled Schedule does not fire, its next date moves on",
+        request=TriggerDisableSerializer,
+        responses=TriggerSerializer,
+        tags=TAGS,
+    )
+    def put(self, request: Request, **_: Any) -> Response:
+        body = TriggerDisableSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         ref = trigger_ref(request, body.validated_data, Role.EDITOR)
         trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
         return Response(trigger_json(trigger))
@@ -257,6 +290,23 @@ class TriggerRestartApi(APIView):
     def post(self, request: Request, namespace: str, flow_id: str, trigger_id: str, **_: Any) -> Response:
         trigger = trigger_actions.trigger_restart(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
         return Response(trigger_json(trigger))
+
+
+class TriggerDeleteApi(APIView):
+    @extend_schema(
+        operation_id="deleteTrigger",
+        summary="Forget a trigger's state (dates, lock, backfill, disabling): it starts afresh as just saved",
+        description=(
+            "The trigger stays in its flow: a Schedule fires next at its first date after the scheduler's next "
+            "tick, its missed and backfilled dates forgotten. Its running executions go on."
+        ),
+        request=None,
+        responses={204: None},
+        tags=TAGS,
+    )
+    def delete(self, request: Request, namespace: str, flow_id: str, trigger_id: str, **_: Any) -> Response:
+        trigger_actions.trigger_reset(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id)
+        return Response(status=204)
 
 
 def _flow_toggle_view(disabled: bool) -> type[APIView]:

@@ -1,6 +1,6 @@
 """Kestra's backfill endpoints (pause, unpause, delete one trigger's backfill, or those of given triggers, or of
-those a query matches) and its bulk unlocks. All are the executor's: a backfill starts executions, an unlock
-lets a schedule start one."""
+those a query matches), its bulk unlocks and its bulk deletes (resets). Backfills and unlocks are the executor's:
+a backfill starts executions, an unlock lets a schedule start one; a reset enables a trigger, the editor's."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from access.selectors import namespace_q, request_access
 
 from . import trigger_actions, trigger_selectors
 from .models import Trigger
-from .trigger_api import QUERY_PARAMETERS, TAGS, trigger_criteria, trigger_json, trigger_ref
+from .trigger_api import QUERY_PARAMETERS, TAGS, trigger_criteria, trigger_json, trigger_query, trigger_ref
 from .trigger_backfills import BackfillChange, trigger_backfill_change, triggers_backfill_change
 from .trigger_serializers import BulkResponseSerializer, TriggerRefSerializer, TriggerSerializer
 
@@ -46,11 +46,17 @@ def _backfill_view(change: BackfillChange, method: str) -> type[APIView]:
 
 
 def _bulk_views(
-    name: str, operation: str, does: str, act: Callable[[QuerySet[Trigger]], int]
+    name: str,
+    operation: str,
+    does: str,
+    act: Callable[[QuerySet[Trigger]], int],
+    role: Role = Role.EXECUTOR,
+    method: str = "post",
 ) -> tuple[type[APIView], ...]:
-    """The `/by-triggers` view (a JSON list of Kestra's Triggers) and the `/by-query` one (the search's filters) of
-    a bulk action on the triggers the caller is an executor of; both answer `{"count": n}`, n the triggers it
-    acted on (those it did not apply to, and those that do not exist, are left out)."""
+    """The `/by-triggers` view (a JSON list of Kestra's Triggers) and the `/by-query` one (the search's filters, in
+    the query or a JSON body's `filters`) of a bulk action on the triggers where the caller holds `role`; both
+    answer `{"count": n}`, n the triggers it acted on (those it did not apply to, and those that do not exist, are
+    left out)."""
 
     @extend_schema(
         operation_id=f"{operation}ByIds",
@@ -62,7 +68,7 @@ def _bulk_views(
     def by_triggers(self: APIView, request: Request, **_: Any) -> Response:
         body = serializers.ListField(child=TriggerRefSerializer(), max_length=MAX_TRIGGERS)
         refs = [(ref["namespace"], ref["flowId"], ref["triggerId"]) for ref in body.run_validation(request.data)]
-        triggers = trigger_actions.triggers_matching(refs).filter(namespace_q(request_access(request), Role.EXECUTOR))
+        triggers = trigger_actions.triggers_matching(refs).filter(namespace_q(request_access(request), role))
         return Response({"count": act(triggers)})
 
     @extend_schema(
@@ -74,15 +80,15 @@ def _bulk_views(
         tags=TAGS,
     )
     def by_query(self: APIView, request: Request, **_: Any) -> Response:
-        criteria = trigger_criteria(request.query_params)
-        triggers = trigger_selectors.trigger_search(access=request_access(request), role=Role.EXECUTOR, **criteria)
+        criteria = trigger_criteria(trigger_query(request))
+        triggers = trigger_selectors.trigger_search(access=request_access(request), role=role, **criteria)
         return Response({"count": act(triggers)})
 
     return tuple(
         type(
             f"{name}{suffix}Api",
             (APIView,),
-            {"scopes_itself": True, "post": view, "__qualname__": f"{name}{suffix}Api"},
+            {"scopes_itself": True, method: view, "__qualname__": f"{name}{suffix}Api"},
         )
         for suffix, view in (("ByTriggers", by_triggers), ("ByQuery", by_query))
     )
@@ -108,4 +114,12 @@ UnlockByTriggersApi, UnlockByQueryApi = _bulk_views(
     "unlockTriggers",
     "Unlock each locked one of",
     lambda triggers: trigger_actions.triggers_unlock(triggers=triggers),
+)
+DeleteByTriggersApi, DeleteByQueryApi = _bulk_views(
+    "Delete",
+    "deleteTriggers",
+    "Forget the state (as a single delete does) of each of",
+    lambda triggers: trigger_actions.triggers_reset(triggers=triggers),
+    role=Role.EDITOR,
+    method="delete",
 )

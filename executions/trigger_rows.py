@@ -25,4 +25,10 @@ def triggers_follow_flow(*, namespace: str, flow_id: str, parsed: ParsedFlow | N
             backfill = {} if trigger_type == Schedule.TYPE else BACKFILL_CLEARED
             rows.filter(trigger_id=trigger_id).update(type=trigger_type, next_date=None, **backfill)
         else:
-            Trigger.objects.create(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger_type)
+            trigger_row_create(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=trigger_type)
+
+
+def trigger_row_create(*, namespace: str, flow_id: str, trigger_id: str, type: str) -> Trigger:
+    """The row of a new trigger: enabled, never fired, with no backfill; the scheduler works out a Schedule's
+    next date from the first tick on."""
+    return Trigger.objects.create(namespace=namespace, flow_id=flow_id, trigger_id=trigger_id, type=type)

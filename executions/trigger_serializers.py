@@ -131,6 +131,34 @@ class TriggerBackfillCreateSerializer(TriggerRefSerializer):
     backfill = BackfillInputSerializer()
 
 
+class TriggerDisableSerializer(TriggerRefSerializer):
+    """Kestra 2.0's request to disable or enable one trigger."""
+
+    disabled = serializers.BooleanField()
+    recoverMissedSchedules = serializers.BooleanField(
+        required=False, help_text="Only false: an enabled Schedule fires from its next date, not the missed ones."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("recoverMissedSchedules") and not data["disabled"]:
+            raise serializers.ValidationError(
+                {"recoverMissedSchedules": "flowhub does not fire the dates a Schedule missed while disabled"}
+            )
+        return data
+
+
+class QueryFilterSerializer(serializers.Serializer):
+    """One of Kestra's query filters as its clients send them in a body: `filters[field][operation]=value`."""
+
+    field = serializers.CharField()
+    operation = serializers.CharField()
+    value = serializers.CharField()
+
+
+class QueryFiltersBodySerializer(serializers.Serializer):
+    filters = QueryFilterSerializer(many=True, required=False)
+
+
 class TriggerSetDisabledSerializer(serializers.Serializer):
     triggers = serializers.ListField(child=TriggerRefSerializer(), allow_empty=False)
     disabled = serializers.BooleanField()

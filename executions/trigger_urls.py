@@ -33,6 +33,9 @@ urlpatterns = [
     path(
         "triggers/backfill/delete/by-query", backfill.BackfillDeleteByQueryApi.as_view(), name="backfill-delete-query"
     ),
+    path("triggers/set-disabled", trigger_api.TriggerSetDisabledApi.as_view(), name="trigger-set-disabled"),
+    path("triggers/delete/by-triggers", backfill.DeleteByTriggersApi.as_view(), name="trigger-delete-by-triggers"),
+    path("triggers/delete/by-query", backfill.DeleteByQueryApi.as_view(), name="trigger-delete-by-query"),
     path("triggers/unlock/by-triggers", backfill.UnlockByTriggersApi.as_view(), name="trigger-unlock-by-triggers"),
     path("triggers/unlock/by-query", backfill.UnlockByQueryApi.as_view(), name="trigger-unlock-by-query"),
     path(
@@ -55,6 +58,11 @@ urlpatterns = [
         "triggers/<str:namespace>/<str:flow_id>/enable",
         trigger_api.FlowTriggersEnableApi.as_view(),
         name="flow-triggers-enable",
+    ),
+    path(
+        "triggers/<str:namespace>/<str:flow_id>/<str:trigger_id>",
+        trigger_api.TriggerDeleteApi.as_view(),
+        name="trigger-delete",
     ),
     path(
         "triggers/<str:namespace>/<str:flow_id>/<str:trigger_id>/unlock",
