@@ -256,6 +256,10 @@ ENDPOINTS = [
     E("POST", f"{TRIGGERS}/nightly/restart", "editor", 200),
     E("POST", "/api/v1/triggers/unlock/by-triggers", "executor", 200, FILTERED, [TRIGGER_REF]),
     E("POST", f"/api/v1/triggers/unlock/by-query?namespace={NS}", "executor", 200, FILTERED),
+    E("PUT", "/api/v1/triggers/set-disabled", "editor", 200, HIDDEN, {**TRIGGER_REF, "disabled": True}),
+    E("DELETE", f"{TRIGGERS}/nightly", "editor", 204),
+    E("DELETE", "/api/v1/triggers/delete/by-triggers", "editor", 200, FILTERED, [TRIGGER_REF]),
+    E("DELETE", f"/api/v1/triggers/delete/by-query?namespace={NS}", "editor", 200, FILTERED),
     # Backfills: the world runs one on `nightly`
     E(
         "PUT",

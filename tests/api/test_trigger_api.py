@@ -252,3 +252,88 @@ def test_the_admin_lists_triggers_and_disables_the_selected_ones(flows):
     assert sorted(Trigger.objects.filter(disabled=True).values_list("flow_id", flat=True)) == ["nightly", "nightly"]
     page = client.get(f"/admin/executions/trigger/{chosen[0]}/change/")
     assert page.status_code == 200 and 'name="disabled"' in page.content.decode()
+
+
+def test_a_deleted_schedule_starts_afresh_from_its_next_date_after_now_and_keeps_firing(api, flows):
+    schedule_tick(now=at("2026-01-01T07:59:00"))
+    schedule_tick(now=at("2026-01-01T08:00:01"))
+    disable = {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly", "disabled": True}
+    assert api.put("/api/v1/triggers/set-disabled", disable, format="json").status_code == 200
+    response = api.delete("/api/v1/main/triggers/acme/nightly/hourly")
+    assert response.status_code == 204 and not response.content
+    row = Trigger.objects.get(flow_id="nightly", trigger_id="hourly")
+    assert (row.disabled, row.next_date, row.last_date, row.last_execution_id) == (False, None, None, "")
+    schedule_tick(now=at("2026-01-01T10:30:00"))  # 09:00 and 10:00 are forgotten, not caught up
+    assert Trigger.objects.get(flow_id="nightly", trigger_id="hourly").next_date == at("2026-01-01T11:00:00")
+    before = Execution.objects.filter(flow_id="nightly").count()
+    schedule_tick(now=at("2026-01-01T11:00:01"))
+    assert Execution.objects.filter(flow_id="nightly").count() == before + 1
+
+
+def test_delete_by_triggers_and_by_query_count_what_they_reset(api, flows):
+    Trigger.objects.update(disabled=True)
+    refs = [
+        {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly"},
+        {"namespace": "acme", "flowId": "nightly", "triggerId": "nope"},
+    ]
+    assert api.delete("/api/v1/triggers/delete/by-triggers", refs, format="json").json() == {"count": 1}
+    assert list(Trigger.objects.filter(disabled=False).values_list("flow_id", "trigger_id")) == [("nightly", "hourly")]
+    url = "/api/v1/triggers/delete/by-query"
+    assert api.delete(f"{url}?filters[namespace][EQUALS]=acme.sales").json() == {"count": 2}
+    body = {"filters": [{"field": "flowId", "operation": "EQUALS", "value": "other"}]}
+    assert api.delete(url, body, format="json").json() == {"count": 2}
+    assert list(Trigger.objects.filter(disabled=True).values_list("flow_id", "trigger_id")) == [("nightly", "hook")]
+
+
+def test_set_disabled_disables_and_enables_one_trigger(api, flows):
+    body = {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly", "disabled": True}
+    response = api.put("/api/v1/main/triggers/set-disabled", body, format="json")
+    assert (response.status_code, response.json()["disabled"]) == (200, True)
+    body |= {"disabled": False, "recoverMissedSchedules": False}
+    assert api.put("/api/v1/triggers/set-disabled", body, format="json").json()["disabled"] is False
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "path"),
+    [
+        ("put", "/api/v1/triggers/set-disabled", {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly"},
+         "disabled"),
+        ("put", "/api/v1/triggers/set-disabled", {"namespace": "acme", "flowId": "nightly", "disabled": True},
+         "triggerId"),
+        ("put", "/api/v1/triggers/set-disabled",
+         {"namespace": "acme", "flowId": "nightly", "triggerId": "hourly", "disabled": False,
+          "recoverMissedSchedules": True}, "recoverMissedSchedules"),
+        ("delete", "/api/v1/triggers/delete/by-triggers", [{"namespace": "acme", "flowId": "nightly"}],
+         "0.triggerId"),
+        ("delete", "/api/v1/triggers/delete/by-query", {"filters": [{"field": "flowId", "value": "x"}]},
+         "filters.0.operation"),
+    ],
+)  # fmt: skip
+def test_a_bad_delete_or_set_disabled_body_names_the_field_and_changes_nothing(api, flows, method, url, body, path):
+    Trigger.objects.update(disabled=True)
+    problem = assert_problem(getattr(api, method)(url, body, format="json"), 400, "invalid-query-parameter")
+    assert [error["path"] for error in problem["errors"]] == [path]
+    assert not Trigger.objects.filter(disabled=False).exists()
+
+
+def test_a_body_filter_on_an_unknown_field_is_400_naming_it(api, flows):
+    body = {"filters": [{"field": "cron", "operation": "EQUALS", "value": "x"}]}
+    problem = assert_problem(
+        api.delete("/api/v1/triggers/delete/by-query", body, format="json"), 400, "invalid-query-filters"
+    )
+    assert [error["path"] for error in problem["errors"]] == ["filters[cron][EQUALS]"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("delete", "/api/v1/triggers/acme/nightly/nope", None),
+        ("delete", "/api/v1/triggers/acme/nope/hourly", None),
+        ("put", "/api/v1/triggers/set-disabled", {"namespace": "acme", "flowId": "nightly", "triggerId": "nope",
+                                                  "disabled": True}),
+    ],
+)  # fmt: skip
+def test_deleting_or_disabling_an_unknown_trigger_is_404(api, flows, method, url, body):
+    Trigger.objects.update(disabled=True)
+    assert_problem(getattr(api, method)(url, body, format="json"), 404, "not-found")
+    assert not Trigger.objects.filter(disabled=False).exists()
