@@ -208,3 +208,22 @@ def test_kestrapy_unqueues_and_forces_executions_of_a_limited_flow(embedded):
     reached(forced, "SUCCESS")
     assert executions.unqueue_executions_by_ids(tenant="main", state=StateType.RUNNING, ids=[first]) == {"count": 0}
     assert executions.force_run_executions_by_query(tenant="main", filters=gated) == {"count": 0}
+
+
+def test_kestrapy_disables_and_deletes_a_trigger(embedded):
+    _, base_url, _ = embedded
+    client = kestrapy.KestraClient(host=base_url, username=EMBEDDED_ADMIN[0], password=EMBEDDED_ADMIN[1])
+    flow = HELLO.replace("id: hello", "id: scheduled", 1) + (
+        "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '0 * * * *'\n"
+    )
+    client.flows.create_flow(tenant="main", body=flow)
+    ref = {"namespace": "acme.sales", "flowId": "scheduled", "triggerId": "hourly"}
+
+    assert client.triggers.disable_trigger_by_id(tenant="main", request={**ref, "disabled": True})["disabled"] is True
+    assert (
+        client.triggers.delete_trigger(tenant="main", namespace="acme.sales", flow_id="scheduled", trigger_id="hourly")
+        is None
+    )
+    listed = client.triggers.search_triggers_for_flow(tenant="main", namespace="acme.sales", flow_id="scheduled")
+    assert [(row["triggerId"], row["disabled"]) for row in listed["results"]] == [("hourly", False)], "reset, kept"
+    assert client.triggers.delete_triggers_by_ids(tenant="main", trigger_ids=[ref]) == {"count": 1}
