@@ -131,6 +131,7 @@ def test_what_people_do_to_triggers_is_recorded_and_what_stopafter_does_is_not(a
     log.one(api.put("/api/v1/triggers", {**ref, "disabled": True}, format="json"), "trigger.disable", "hello.nightly")
     log.one(api.post("/api/v1/triggers/acme/hello/enable"), "trigger.enable", "hello.nightly")
     log.one(api.post("/api/v1/triggers/acme/hello/nightly/restart"), "trigger.restart", "hello.nightly")
+    log.one(api.delete("/api/v1/triggers/acme/hello/nightly"), "trigger.reset", "hello.nightly")
     backfill = {**ref, "backfill": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}}
     log.one(
         api.put("/api/v1/triggers", backfill, format="json"),
