@@ -36,8 +36,9 @@ def _parameter(name: str) -> OpenApiParameter:
 
 
 class ExecutionUnqueueApi(APIView):
-    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/unqueue`."""
+
+    required_role = Role.EXECUTOR
 
     @extend_schema(
         operation_id="unqueueExecution",
@@ -58,8 +59,9 @@ class ExecutionUnqueueActionApi(ExecutionUnqueueApi):
 
 
 class ExecutionForceRunApi(APIView):
-    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/force-run`."""
+
+    required_role = Role.EXECUTOR
 
     @extend_schema(
         operation_id="forceRunExecution",

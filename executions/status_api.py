@@ -33,8 +33,9 @@ def _parameter(name: str) -> OpenApiParameter:
 
 
 class ExecutionStatusApi(APIView):
-    required_role = Role.EXECUTOR
     """Kestra 1.x: `POST /executions/{id}/change-status`."""
+
+    required_role = Role.EXECUTOR
 
     @extend_schema(
         operation_id="updateExecutionStatus",

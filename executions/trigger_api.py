@@ -166,9 +166,7 @@ class TriggerUpdateApi(APIView):
         body.is_valid(raise_exception=True)
         if body.validated_data.get("backfill") is not None:
             return _backfill_started(request, body.validated_data)
-        ref = trigger_ref(request, body.validated_data, Role.EDITOR)
-        trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
-        return Response(trigger_json(trigger))
+        return _disabled_set(request, body.validated_data)
 
 
 class TriggerSetDisabledApi(APIView):
@@ -186,9 +184,7 @@ class TriggerSetDisabledApi(APIView):
     def put(self, request: Request, **_: Any) -> Response:
         body = TriggerDisableSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ref = trigger_ref(request, body.validated_data, Role.EDITOR)
-        trigger = trigger_actions.trigger_set_disabled(**ref, disabled=body.validated_data["disabled"])
-        return Response(trigger_json(trigger))
+        return _disabled_set(request, body.validated_data)
 
 
 class TriggerBackfillCreateApi(APIView):
@@ -214,6 +210,11 @@ def trigger_ref(request: Request, data: dict[str, Any], role: Role) -> dict[str,
     namespace, flow_id = data["namespace"], data["flowId"]
     access_require(request_access(request), namespace, role, what=f"flow '{namespace}.{flow_id}'")
     return {"namespace": namespace, "flow_id": flow_id, "trigger_id": data["triggerId"]}
+
+
+def _disabled_set(request: Request, data: dict[str, Any]) -> Response:
+    ref = trigger_ref(request, data, Role.EDITOR)
+    return Response(trigger_json(trigger_actions.trigger_set_disabled(**ref, disabled=data["disabled"])))
 
 
 def _backfill_started(request: Request, data: dict[str, Any]) -> Response:
